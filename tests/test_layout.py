@@ -1,0 +1,51 @@
+"The repository keeps the shape the design describes: notebooks as the source, docs in teaching order."
+import re
+
+import yaml
+from execnb.nbio import read_nb
+
+from conftest import ROOT
+
+NBS = sorted(p.name for p in (ROOT/'nbs').glob('*.ipynb'))
+
+def sidebar_entries(items):
+    for it in items:
+        if isinstance(it, str): yield it
+        elif 'contents' in it: yield from sidebar_entries(it['contents'])
+        else: yield it['href']
+
+def test_sidebar_lists_every_notebook_in_teaching_order():
+    cfg = yaml.safe_load((ROOT/'nbs'/'_quarto.yml').read_text())
+    listed = list(sidebar_entries(cfg['website']['sidebar']['contents']))
+    numbered = sorted(n for n in NBS if re.match(r'\d\d', n))
+    assert listed == ['index.ipynb'] + numbered, f'the sidebar in nbs/_quarto.yml should be index, then {numbered}'
+
+def test_every_module_comes_from_a_notebook():
+    "Nothing in synesthesia/ is written by hand: each module is exported by the numbered notebook of its name."
+    exports = {}
+    for name in NBS:
+        for cell in read_nb(ROOT/'nbs'/name).cells:
+            m = re.search(r'^#\|\s*default_exp\s+(\S+)', ''.join(cell.source), re.M)
+            if m: exports[m.group(1)] = name
+    modules = sorted(p.stem for p in (ROOT/'synesthesia').glob('*.py') if not p.stem.startswith('_'))
+    assert sorted(exports) == modules, f'modules {modules} but notebooks export {exports}'
+    for mod, name in exports.items():
+        assert f'File to edit: ../nbs/{name}' in (ROOT/'synesthesia'/f'{mod}.py').read_text(), mod
+
+def test_notebooks_stay_small():
+    "Outputs are docs, but each notebook stays under 1 MB and all of them under 8 MB."
+    sizes = {n: (ROOT/'nbs'/n).stat().st_size for n in NBS}
+    assert all(s < 1_000_000 for s in sizes.values()), sizes
+    assert sum(sizes.values()) < 8_000_000, sizes
+
+def test_notebooks_open_with_a_title():
+    for n in NBS:
+        first = read_nb(ROOT/'nbs'/n).cells[0]
+        assert first.cell_type == 'markdown' and first.source.startswith('# '), f'{n} should open with a "# Title" cell'
+
+def test_workflows_keep_nbdev_2():
+    "The stock fastai/workflows actions install the newest nbdev (3), which refuses settings.ini."
+    for wf in (ROOT/'.github'/'workflows').glob('*.y*ml'):
+        text = wf.read_text()
+        yaml.safe_load(text)
+        assert 'fastai/workflows' not in text and not re.search(r'pip install[^\n]*-U[^\n]*nbdev', text), wf.name
