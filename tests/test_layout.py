@@ -48,4 +48,5 @@ def test_workflows_keep_nbdev_2():
     for wf in (ROOT/'.github'/'workflows').glob('*.y*ml'):
         text = wf.read_text()
         yaml.safe_load(text)
-        assert 'fastai/workflows' not in text and not re.search(r'pip install[^\n]*-U[^\n]*nbdev', text), wf.name
+        assert not re.search(r'uses:\s*fastai/workflows', text), f'{wf.name} uses a stock fastai/workflows action'
+        assert not re.search(r'pip install[^\n]*-U[^\n]*nbdev', text), f'{wf.name} upgrades nbdev past 2'
