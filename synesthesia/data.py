@@ -18,8 +18,11 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from .core import DEFAULT_SR, SHAPES, stripes, shape_mask
 
 # %% auto #0
-__all__ = ['AUDIO_EXTS', 'IMAGE_EXTS', 'MAX_AUDIO_SECONDS', 'BadFileError', 'fit_length', 'load_audio', 'save_audio',
-           'load_image', 'save_image', 'MelSpec']
+__all__ = ['AUDIO_EXTS', 'IMAGE_EXTS', 'MAX_AUDIO_SECONDS', 'PITCH_CLASSES', 'TIMBRES', 'MIDI_RANGE', 'OCTAVE_LIGHTNESS',
+           'TEMPOS', 'STRIPE_COUNTS', 'LOUDNESS_RANGE', 'SIZE_RANGE', 'STRIPE_GREYS', 'LEAD', 'NOTE_FRACTION', 'ATTACK',
+           'RELEASE', 'BadFileError', 'fit_length', 'load_audio', 'save_audio', 'load_image', 'save_image', 'MelSpec',
+           'midi_to_hz', 'hz_to_midi', 'mapping_table', 'SynthParams', 'harmonic_amplitudes', 'synth_audio',
+           'synth_image', 'SynthWorld']
 
 # %% ../nbs/01_data.ipynb #73283b86
 AUDIO_EXTS = ('.wav', '.flac', '.ogg', '.mp3')  # sound formats `load_audio` reads
@@ -235,3 +238,110 @@ class MelSpec:
         return Path(path)
     @classmethod
     def load(cls, path) -> MelSpec: return cls.from_dict(json.loads(Path(path).read_text()))
+
+# %% ../nbs/01_data.ipynb #b3f27e1f
+PITCH_CLASSES = ('C', 'C#', 'D', 'D#', 'E', 'F', 'F#', 'G', 'G#', 'A', 'A#', 'B')  # hue = 30° x pitch class
+TIMBRES = ('sine', 'triangle', 'square', 'sawtooth')   # drawn as the shape at the same place in `SHAPES`
+MIDI_RANGE = (48, 83)                                  # C3 to B5, three octaves
+OCTAVE_LIGHTNESS = {3: 0.3, 4: 0.5, 5: 0.7}            # HLS lightness of the shape for each octave
+TEMPOS = tuple(round(60*2**(k/3), 2) for k in range(7))  # BPM, 60 to 240, each 2^(1/3) (26%) faster than the last
+STRIPE_COUNTS = tuple(range(2, 9))                     # stripes drawn for each tempo, in order
+LOUDNESS_RANGE = (-30., -12.)                          # dBFS RMS of a held note
+SIZE_RANGE = (0.35, 0.8)                               # shape circumradius, as a fraction of half the side
+STRIPE_GREYS = ((0.93, 0.93, 0.93), (0.75, 0.75, 0.75))  # background: greys carry no hue
+LEAD, NOTE_FRACTION, ATTACK, RELEASE = 0.1, 0.6, 0.005, 0.02  # first note at 0.1 s; notes fill 60% of a beat
+
+# %% ../nbs/01_data.ipynb #1b6f6537
+def midi_to_hz(midi): return 440.*2**((np.asarray(midi, dtype=float) - 69)/12)
+def hz_to_midi(f): return 69 + 12*np.log2(np.asarray(f, dtype=float)/440.)
+
+def mapping_table() -> str:
+    "The synthetic world's mapping from sound to picture, as a markdown table."
+    rows = [('pitch class', ', '.join(PITCH_CLASSES), 'hue', ', '.join(f'{30*i}°' for i in range(12))),
+            ('octave (MIDI 48-83)', '3, 4, 5', 'lightness', ', '.join(f'{v:g}' for v in OCTAVE_LIGHTNESS.values())),
+            ('timbre', ', '.join(TIMBRES), 'shape', ', '.join(SHAPES)),
+            ('tempo (BPM)', ', '.join(f'{t:g}' for t in TEMPOS), 'stripes', ', '.join(map(str, STRIPE_COUNTS))),
+            ('loudness (dBFS RMS)', f'{LOUDNESS_RANGE[0]:g} to {LOUDNESS_RANGE[1]:g}', 'size (radius / half side)', f'{SIZE_RANGE[0]:g} to {SIZE_RANGE[1]:g}, linearly')]
+    return '\n'.join(['| sound | values | picture | values |', '|---|---|---|---|'] + [f'| {" | ".join(r)} |' for r in rows])
+
+# %% ../nbs/01_data.ipynb #1d129b67
+@dataclass(frozen=True)
+class SynthParams:
+    "The parameters of one synthetic pair: the sound's, from which the picture's follow."
+    midi: int        # MIDI note number, in `MIDI_RANGE`
+    timbre: str      # one of `TIMBRES`
+    tempo: float     # BPM, one of `TEMPOS`
+    loudness: float  # dBFS RMS of a held note, in `LOUDNESS_RANGE`
+
+    def __post_init__(self):
+        if isinstance(self.midi, bool) or not isinstance(self.midi, (int, np.integer)) or not MIDI_RANGE[0] <= self.midi <= MIDI_RANGE[1]:
+            raise ValueError(f'midi={self.midi!r}: expected a whole MIDI note in {MIDI_RANGE}')
+        if self.timbre not in TIMBRES: raise ValueError(f'timbre={self.timbre!r}: expected one of {TIMBRES}')
+        if not any(abs(self.tempo - t) < 1e-6 for t in TEMPOS): raise ValueError(f'tempo={self.tempo!r}: expected one of {TEMPOS}')
+        if not LOUDNESS_RANGE[0] <= self.loudness <= LOUDNESS_RANGE[1]: raise ValueError(f'loudness={self.loudness!r}: expected dBFS in {LOUDNESS_RANGE}')
+
+    @classmethod
+    def sample(cls, rng: np.random.Generator) -> SynthParams:
+        return cls(int(rng.integers(MIDI_RANGE[0], MIDI_RANGE[1] + 1)), TIMBRES[rng.integers(len(TIMBRES))],
+                   TEMPOS[rng.integers(len(TEMPOS))], float(rng.uniform(*LOUDNESS_RANGE)))
+
+    freq = property(lambda s: float(midi_to_hz(s.midi)))
+    pitch_class = property(lambda s: int(s.midi % 12))
+    octave = property(lambda s: int(s.midi//12 - 1))
+    hue = property(lambda s: 30.*s.pitch_class)
+    lightness = property(lambda s: OCTAVE_LIGHTNESS[s.octave])
+    shape = property(lambda s: SHAPES[TIMBRES.index(s.timbre)])
+    stripes = property(lambda s: STRIPE_COUNTS[min(range(len(TEMPOS)), key=lambda i: abs(TEMPOS[i] - s.tempo))])
+    size = property(lambda s: float(np.interp(s.loudness, LOUDNESS_RANGE, SIZE_RANGE)))
+    def __str__(self): return f'{PITCH_CLASSES[self.pitch_class]}{self.octave} {self.timbre}, {self.tempo:g} BPM, {self.loudness:.1f} dB'
+
+# %% ../nbs/01_data.ipynb #ad997c6d
+def harmonic_amplitudes(timbre: str, f0: float, sr: int=DEFAULT_SR):
+    "Harmonic numbers `k` below Nyquist and their amplitudes for `timbre`, scaled to unit RMS."
+    k = np.arange(1, int((sr/2 - 1)//f0) + 1)
+    a = {'sine': (k == 1)*1., 'triangle': np.where(k % 2 == 1, (-1.)**((k - 1)//2)/k**2, 0.),
+         'square': np.where(k % 2 == 1, 1/k, 0.), 'sawtooth': 1/k}[timbre]
+    return k, a/np.sqrt(np.sum(a**2)/2)
+
+def synth_audio(p: SynthParams, # the item's parameters
+                sr: int=DEFAULT_SR, # sample rate (Hz)
+                dur: float=2., # length (s)
+               ) -> torch.Tensor:
+    "The sound of `p`: its note, in its timbre, struck at its tempo and loudness."
+    t = np.arange(round(dur*sr))/sr
+    k, a = harmonic_amplitudes(p.timbre, p.freq, sr)
+    wave = a @ np.sin(2*np.pi*p.freq*np.outer(k, t))
+    period = 60/p.tempo
+    pos = np.where(t >= LEAD, (t - LEAD) % period, -1.)  # time since the last onset (-1 before the first)
+    env = np.clip(pos/ATTACK, 0, 1)*np.clip((NOTE_FRACTION*period - pos)/RELEASE, 0, 1)*(pos >= 0)
+    return torch.from_numpy((10**(p.loudness/20)*env*wave).astype(np.float32))
+
+def synth_image(p: SynthParams, # the item's parameters
+                size: int=64, # side (pixels)
+               ) -> torch.Tensor:
+    "The picture of `p`: its shape in its colour, at its size, on its number of grey stripes."
+    bg = stripes(size, n=p.stripes, colors=STRIPE_GREYS)
+    m = shape_mask(p.shape, size, scale=p.size)[None]
+    color = torch.tensor(colorsys.hls_to_rgb(p.hue/360, p.lightness, 1.))[:, None, None]
+    return (bg*(1 - m) + color*m).float()
+
+# %% ../nbs/01_data.ipynb #5ff7d951
+class SynthWorld:
+    "`n` synthetic (sound, picture) pairs; item `i` is the same for the same `seed`."
+    def __init__(self, n: int=1000, # number of items
+                 seed: int=0, # which world
+                 sr: int=DEFAULT_SR, # sample rate (Hz)
+                 dur: float=2., # sound length (s)
+                 img_size: int=64, # picture side (pixels)
+                ):
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n <= 0: raise ValueError(f'n={n!r}: expected a positive number of items')
+        self.n, self.seed, self.sr, self.dur, self.img_size = int(n), seed, sr, dur, img_size
+    def __len__(self): return self.n
+    def params(self, i: int) -> SynthParams:
+        if not -self.n <= i < self.n: raise IndexError(f'item {i} of a world of {self.n}')
+        return SynthParams.sample(np.random.default_rng([self.seed, i % self.n]))
+    def __getitem__(self, i: int):
+        "(waveform, image) of item `i`."
+        p = self.params(i)
+        return synth_audio(p, self.sr, self.dur), synth_image(p, self.img_size)
+    def __repr__(self): return f'SynthWorld(n={self.n}, seed={self.seed}, sr={self.sr}, dur={self.dur}, img_size={self.img_size})'
