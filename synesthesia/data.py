@@ -21,12 +21,13 @@ from .core import DEFAULT_SR, SHAPES, stripes, shape_mask
 # %% auto #0
 __all__ = ['AUDIO_EXTS', 'IMAGE_EXTS', 'MAX_AUDIO_SECONDS', 'PITCH_CLASSES', 'TIMBRES', 'MIDI_RANGE', 'OCTAVE_LIGHTNESS',
            'TEMPOS', 'STRIPE_COUNTS', 'LOUDNESS_RANGE', 'SIZE_RANGE', 'STRIPE_GREYS', 'LEAD', 'NOTE_FRACTION', 'ATTACK',
-           'RELEASE', 'SHAPE_AREA', 'SHAPE_EXTENT', 'SHAPE_THRESHOLDS', 'TIMBRE_THRESHOLDS', 'BadFileError',
-           'fit_length', 'load_audio', 'save_audio', 'load_image', 'save_image', 'MelSpec', 'midi_to_hz', 'hz_to_midi',
-           'mapping_table', 'SynthParams', 'harmonic_amplitudes', 'synth_audio', 'synth_image', 'SynthWorld',
-           'pitch_track', 'pitch', 'onset_times', 'tempo', 'harmonic_levels', 'timbre_features', 'loudness',
-           'rgb_to_hls', 'palette', 'stripe_count', 'shape_coverage', 'shape_descriptors', 'classify_shape',
-           'classify_timbre', 'probe_image', 'probe_audio', 'cents', 'hue_distance', 'probe_errors', 'probe_scores']
+           'RELEASE', 'SHAPE_AREA', 'SHAPE_EXTENT', 'SHAPE_THRESHOLDS', 'TIMBRE_THRESHOLDS', 'SILENCE_PEAK',
+           'BadFileError', 'fit_length', 'load_audio', 'save_audio', 'load_image', 'save_image', 'MelSpec',
+           'midi_to_hz', 'hz_to_midi', 'mapping_table', 'SynthParams', 'harmonic_amplitudes', 'synth_audio',
+           'synth_image', 'SynthWorld', 'pitch_track', 'pitch', 'onset_times', 'tempo', 'harmonic_levels',
+           'timbre_features', 'loudness', 'rgb_to_hls', 'palette', 'stripe_count', 'shape_coverage',
+           'shape_descriptors', 'classify_shape', 'classify_timbre', 'probe_image', 'probe_audio', 'cents',
+           'hue_distance', 'probe_errors', 'probe_scores', 'PairReport', 'find_pairs', 'PairedFolder']
 
 # %% ../nbs/01_data.ipynb #73283b86
 AUDIO_EXTS = ('.wav', '.flac', '.ogg', '.mp3')  # sound formats `load_audio` reads
@@ -164,8 +165,9 @@ def save_image(path: str|Path, # .png (lossless) or .jpg
     _atomic_write(path, lambda tmp: Image.fromarray(arr).save(tmp, format='JPEG' if 'quality' in kw else 'PNG', **kw))
     return path
 
-# %% ../nbs/01_data.ipynb #132096da
+# %% ../nbs/01_data.ipynb #02997119
 _MEL_TRANSFORMS = {}  # (spectral settings, device) -> torchaudio transform, built once each
+_CPU_CHUNK = 8        # clips per STFT call on a CPU (see `bench/features.py`)
 
 @dataclass(frozen=True)
 class MelSpec:
@@ -216,8 +218,11 @@ class MelSpec:
         "Log power mel spectrogram, `(..., samples)` -> `(..., n_mels, frames)`, not normalised."
         wav = torch.as_tensor(wav)
         if not wav.is_floating_point(): raise TypeError(f'expected a float waveform, got {wav.dtype}')
-        mel = self._transform(wav.device)(wav.float())
-        return torch.log(mel + self.log_offset)
+        tf, flat = self._transform(wav.device), wav.float().reshape(-1, wav.shape[-1])
+        # On a CPU, chunks of a few clips keep the STFT's intermediates in cache: about twice as fast as one big batch
+        chunks = flat.split(_CPU_CHUNK) if wav.device.type == 'cpu' else (flat,)
+        mel = torch.cat([tf(c) for c in chunks])
+        return torch.log(mel + self.log_offset).reshape(*wav.shape[:-1], *mel.shape[-2:])
 
     def normalize(self, m): return (m - self.mean)/self.std
     def denormalize(self, m): return m*self.std + self.mean
@@ -515,3 +520,72 @@ def probe_scores(errors: list, # `probe_errors` of each item
     if 'hue_deg' in keys: res.update({f'hue_within_{hue_tol:g}deg': frac('hue_deg', hue_tol), 'shape_acc': frac('shape_ok'), 'stripes_exact': frac('stripes_ok')})
     if 'pitch_cents' in keys: res.update({f'pitch_within_{cents_tol:g}c': frac('pitch_cents', cents_tol), 'timbre_acc': frac('timbre_ok'), f'tempo_within_{tempo_tol:g}pct': frac('tempo_pct', tempo_tol)})
     return res
+
+# %% ../nbs/01_data.ipynb #21cee72f
+SILENCE_PEAK = 1e-4  # a sound whose peak stays below this (-80 dBFS) counts as silent
+
+@dataclass
+class PairReport:
+    "What `find_pairs` found in a folder: the pairs, and every file it could not use, with the reason."
+    root: Path
+    pairs: list        # (audio path, image path), sorted by stem
+    problems: list     # (path, reason) for every file left out
+
+    def __repr__(self):
+        lines = [f'{self.root}: {len(self.pairs)} pairs, {len(self.problems)} file(s) left out']
+        return '\n'.join(lines + [f'  {p.name}: {why}' for p, why in self.problems[:20]] + (['  ...'] if len(self.problems) > 20 else []))
+
+def _check_audio(path, sr):
+    wav = load_audio(path, sr)
+    if wav.abs().max() < SILENCE_PEAK: raise BadFileError(path, f'is silent (peak below {SILENCE_PEAK:g})')
+
+def find_pairs(root: str|Path, # a folder with audio/ and images/ inside
+               strict: bool=True, # stop at the first problem, or collect them all in the report
+               check: bool=True, # open every file (slower, but finds damaged and silent files before training does)
+               sr: int=DEFAULT_SR, # rate at which sounds are checked
+              ) -> PairReport:
+    "Pair `root/audio/*` with `root/images/*` by file stem, reporting every file that cannot be used."
+    root = Path(root)
+    dirs = {k: root/k for k in ('audio', 'images')}
+    for k, d in dirs.items():
+        if not d.is_dir(): raise FileNotFoundError(f'{d}: no such folder; expected {root} to hold audio/ and images/ (see data/README.md)')
+    problems = []
+    def problem(path, why):
+        if strict: raise BadFileError(path, why)
+        problems.append((path, why))
+    found = {}
+    for kind, exts in (('audio', AUDIO_EXTS), ('images', IMAGE_EXTS)):
+        found[kind] = {}
+        for f in sorted(dirs[kind].iterdir()):
+            if f.name.startswith('.') or f.is_dir(): continue
+            if f.suffix.lower() not in exts: problem(f, f'has an unsupported extension {f.suffix!r}; expected one of {exts}'); continue
+            if f.stem in found[kind]: problem(f, f'shares its stem with {found[kind][f.stem].name}, so which one to pair is ambiguous'); continue
+            found[kind][f.stem] = f
+    a, i = found['audio'], found['images']
+    for stem in sorted(set(a) ^ set(i)):
+        f = a.get(stem) or i[stem]
+        problem(f, f"has no {'picture' if stem in a else 'sound'} with the same stem in {dirs['images' if stem in a else 'audio'].name}/")
+    pairs = []
+    for stem in sorted(set(a) & set(i)):
+        if check:
+            try: _check_audio(a[stem], sr); load_image(i[stem], size=None)
+            except BadFileError as e: problem(e.path, e.problem); continue
+        pairs.append((a[stem], i[stem]))
+    if not pairs: raise ValueError(f'{root}: no usable pairs' + (f' ({len(problems)} file(s) left out: {problems[0][0].name}: {problems[0][1]}, ...)' if problems else ''))
+    return PairReport(root, pairs, problems)
+
+# %% ../nbs/01_data.ipynb #df64f13e
+class PairedFolder:
+    "The (waveform, picture) pairs of a folder, loaded on demand; see `find_pairs`."
+    def __init__(self, root: str|Path, # a folder with audio/ and images/
+                 sr: int=DEFAULT_SR, dur: float=2., img_size: int=64,
+                 strict: bool=True, # stop at the first bad file, or skip bad files (counted in `report`)
+                 report: PairReport|None=None, # pairs already found, to skip the scan
+                ):
+        self.report = report or find_pairs(root, strict=strict, sr=sr)
+        self.pairs, self.sr, self.dur, self.img_size = self.report.pairs, sr, dur, img_size
+    def __len__(self): return len(self.pairs)
+    def __getitem__(self, i):
+        a, im = self.pairs[i]
+        return load_audio(a, self.sr, self.dur), load_image(im, self.img_size)
+    def __repr__(self): return f'PairedFolder({self.report.root}, {len(self)} pairs)'

@@ -1,0 +1,33 @@
+"What every benchmark records beside its numbers: the machine, the versions, the commit, and where results go."
+import json, os, platform, subprocess, sys, time
+from importlib import metadata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT/'bench'/'results'
+
+def machine() -> dict:
+    import torch
+    info = dict(platform=platform.platform(), processor=platform.processor() or platform.machine(),
+                cpus=os.cpu_count(), torch_threads=torch.get_num_threads(), python=sys.version.split()[0])
+    if torch.cuda.is_available(): info['gpu'] = torch.cuda.get_device_name(0)
+    return info
+
+def versions() -> dict:
+    return {p: metadata.version(p) for p in ('synesthesia', 'torch', 'torchaudio', 'librosa', 'numpy', 'fastai')}
+
+def commit() -> str:
+    "The commit benchmarked, with '+dirty' if the work tree had changes."
+    git = lambda *a: subprocess.run(['git', *a], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    sha = git('rev-parse', 'HEAD') or 'unknown'
+    return sha + ('+dirty' if git('status', '--porcelain', '--untracked-files=no') else '')
+
+def write_result(name: str, result: dict) -> Path:
+    "Print `result` as JSON and write it, with the context that makes it reproducible, to bench/results/NAME.json."
+    print(json.dumps(result, indent=2))
+    record = dict(result, benchmark=name, command=' '.join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]]),
+                  commit=commit(), machine=machine(), versions=versions(), date=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS/f'{name}.json'
+    path.write_text(json.dumps(record, indent=2) + '\n')
+    return path
