@@ -22,16 +22,16 @@ from .core import DEFAULT_SR, SHAPES, stripes, shape_mask
 __all__ = ['AUDIO_EXTS', 'IMAGE_EXTS', 'MAX_AUDIO_SECONDS', 'PITCH_CLASSES', 'TIMBRES', 'MIDI_RANGE', 'OCTAVE_LIGHTNESS',
            'TEMPOS', 'STRIPE_COUNTS', 'LOUDNESS_RANGE', 'SIZE_RANGE', 'STRIPE_GREYS', 'LEAD', 'NOTE_FRACTION', 'ATTACK',
            'RELEASE', 'SHAPE_AREA', 'SHAPE_EXTENT', 'SHAPE_THRESHOLDS', 'TIMBRE_THRESHOLDS', 'SILENCE_PEAK',
-           'DIRECTIONS', 'BadFileError', 'fit_length', 'load_audio', 'save_audio', 'load_image', 'save_image',
-           'MelSpec', 'midi_to_hz', 'hz_to_midi', 'mapping_table', 'SynthParams', 'harmonic_amplitudes', 'synth_audio',
-           'synth_image', 'SynthWorld', 'pitch_track', 'pitch', 'onset_times', 'tempo', 'harmonic_levels',
-           'timbre_features', 'loudness', 'rgb_to_hls', 'palette', 'stripe_count', 'shape_coverage',
-           'shape_descriptors', 'classify_shape', 'classify_timbre', 'probe_image', 'probe_audio', 'cents',
-           'hue_distance', 'probe_errors', 'probe_scores', 'PairReport', 'find_pairs', 'PairedFolder',
-           'make_sample_data', 'AudioAugment', 'ImageAugment', 'ToMel', 'SpecAugment', 'Direction', 'PairDataLoaders',
-           'pair_dls']
+           'DIRECTIONS', 'MNIST_FILES', 'FSDD_NAME', 'HOLDOUTS', 'SPLITS', 'BadFileError', 'fit_length', 'load_audio',
+           'save_audio', 'load_image', 'save_image', 'MelSpec', 'midi_to_hz', 'hz_to_midi', 'mapping_table',
+           'SynthParams', 'harmonic_amplitudes', 'synth_audio', 'synth_image', 'SynthWorld', 'pitch_track', 'pitch',
+           'onset_times', 'tempo', 'harmonic_levels', 'timbre_features', 'loudness', 'rgb_to_hls', 'palette',
+           'stripe_count', 'shape_coverage', 'shape_descriptors', 'classify_shape', 'classify_timbre', 'probe_image',
+           'probe_audio', 'cents', 'hue_distance', 'probe_errors', 'probe_scores', 'PairReport', 'find_pairs',
+           'PairedFolder', 'make_sample_data', 'AudioAugment', 'ImageAugment', 'ToMel', 'SpecAugment', 'Direction',
+           'PairDataLoaders', 'pair_dls', 'read_idx', 'digit_images', 'fsdd_recordings', 'digit_split', 'DigitPairs']
 
-# %% ../nbs/01_data.ipynb #73283b86
+# %% ../nbs/01_data.ipynb #43581e0f
 AUDIO_EXTS = ('.wav', '.flac', '.ogg', '.mp3')  # sound formats `load_audio` reads
 IMAGE_EXTS = ('.png', '.jpg', '.jpeg')          # picture formats `load_image` reads
 MAX_AUDIO_SECONDS = 600.  # longer files are refused unless asked for: likely a wrong file, and costly to hold
@@ -42,7 +42,7 @@ class BadFileError(ValueError):
         self.path, self.problem = Path(path), problem
         super().__init__(f'{path}: {problem}')
 
-# %% ../nbs/01_data.ipynb #195cb4a1
+# %% ../nbs/01_data.ipynb #b6a6b4e1
 def _wav_shortfall(path) -> int:
     "How many bytes of audio a RIFF/WAVE file's header promises but the file lacks (0 if complete or not a WAV)."
     size = os.path.getsize(path)
@@ -55,7 +55,7 @@ def _wav_shortfall(path) -> int:
             if cid == b'data': return max(0, f.tell() + n - size) if n != 0xFFFFFFFF else 0
             f.seek(n + (n & 1), 1)
 
-# %% ../nbs/01_data.ipynb #d74309b4
+# %% ../nbs/01_data.ipynb #036ecd34
 def fit_length(wav: torch.Tensor, # (..., samples)
                n: int, # samples wanted
                crop: str='start', # longer: keep the 'start' or the 'center'; shorter: always pad at the end
@@ -68,7 +68,7 @@ def fit_length(wav: torch.Tensor, # (..., samples)
         return wav[..., i:i + n]
     return torch.nn.functional.pad(wav, (0, n - m))
 
-# %% ../nbs/01_data.ipynb #51ea1b48
+# %% ../nbs/01_data.ipynb #76fe48b4
 def load_audio(path: str|Path, # a .wav, .flac, .ogg or .mp3 file
                sr: int=DEFAULT_SR, # sample rate to return (Hz); the file is resampled if it differs
                dur: float|None=None, # seconds to return: longer files are cropped, shorter zero-padded (see `fit_length`)
@@ -93,7 +93,7 @@ def load_audio(path: str|Path, # a .wav, .flac, .ogg or .mp3 file
     if file_sr != sr: wav = torchaudio.functional.resample(wav, file_sr, sr)
     return wav if dur is None else fit_length(wav, round(dur*sr), crop)
 
-# %% ../nbs/01_data.ipynb #8e4402f8
+# %% ../nbs/01_data.ipynb #37611f66
 def _atomic_write(path, write):
     "Call `write(tmp_path)`, then move the result onto `path` in one step, so `path` is never half written."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
@@ -117,7 +117,7 @@ def save_audio(path: str|Path, # .wav (16-bit PCM), .flac, .ogg or .mp3
     _atomic_write(path, lambda tmp: sf.write(tmp, wav.numpy(), sr, **fmt))
     return path
 
-# %% ../nbs/01_data.ipynb #d283145a
+# %% ../nbs/01_data.ipynb #cef0f2b9
 def _to_rgb(im: Image.Image) -> Image.Image:
     "Plain 8-bit RGB from any PIL mode: 16- and 32-bit values scaled, transparency laid over white."
     if im.mode in ('I;16', 'I;16B', 'I;16L', 'I'):
@@ -152,7 +152,7 @@ def load_image(path: str|Path, # a .png or .jpg file (anything PIL reads)
         else: im = im.resize((size, size), Image.Resampling.LANCZOS)
     return torch.from_numpy(np.asarray(im, dtype=np.float32)/255).permute(2, 0, 1).contiguous()
 
-# %% ../nbs/01_data.ipynb #b2caf9f1
+# %% ../nbs/01_data.ipynb #bebf7996
 def save_image(path: str|Path, # .png (lossless) or .jpg
                img: torch.Tensor, # (3, height, width) in [0, 1]
                quality: int=95, # JPEG quality
@@ -167,7 +167,7 @@ def save_image(path: str|Path, # .png (lossless) or .jpg
     _atomic_write(path, lambda tmp: Image.fromarray(arr).save(tmp, format='JPEG' if 'quality' in kw else 'PNG', **kw))
     return path
 
-# %% ../nbs/01_data.ipynb #02997119
+# %% ../nbs/01_data.ipynb #c038a8f9
 _MEL_TRANSFORMS = {}  # (spectral settings, device) -> torchaudio transform, built once each
 _CPU_CHUNK = 8        # clips per STFT call on a CPU (see `bench/features.py`)
 
@@ -250,7 +250,7 @@ class MelSpec:
     @classmethod
     def load(cls, path) -> MelSpec: return cls.from_dict(json.loads(Path(path).read_text()))
 
-# %% ../nbs/01_data.ipynb #c2ab9d13
+# %% ../nbs/01_data.ipynb #1caf2af9
 PITCH_CLASSES = ('C', 'C#', 'D', 'D#', 'E', 'F', 'F#', 'G', 'G#', 'A', 'A#', 'B')  # hue = 30° x pitch class
 TIMBRES = ('sine', 'triangle', 'square', 'sawtooth')   # drawn as the shape at the same place in `SHAPES`
 MIDI_RANGE = (48, 83)                                  # C3 to B5, three octaves
@@ -262,7 +262,7 @@ SIZE_RANGE = (0.35, 0.8)                               # shape circumradius, as 
 STRIPE_GREYS = ((0.93, 0.93, 0.93), (0.75, 0.75, 0.75))  # background: greys carry no hue
 LEAD, NOTE_FRACTION, ATTACK, RELEASE = 0.1, 0.6, 0.005, 0.06  # first note at 0.1 s; notes fill 60% of a beat
 
-# %% ../nbs/01_data.ipynb #1b6f6537
+# %% ../nbs/01_data.ipynb #1bff2ede
 def midi_to_hz(midi): return 440.*2**((np.asarray(midi, dtype=float) - 69)/12)
 def hz_to_midi(f): return 69 + 12*np.log2(np.asarray(f, dtype=float)/440.)
 
@@ -275,7 +275,7 @@ def mapping_table() -> str:
             ('loudness (dBFS RMS)', f'{LOUDNESS_RANGE[0]:g} to {LOUDNESS_RANGE[1]:g}', 'size (radius / half side)', f'{SIZE_RANGE[0]:g} to {SIZE_RANGE[1]:g}, linearly')]
     return '\n'.join(['| sound | values | picture | values |', '|---|---|---|---|'] + [f'| {" | ".join(r)} |' for r in rows])
 
-# %% ../nbs/01_data.ipynb #1d129b67
+# %% ../nbs/01_data.ipynb #ab1dd22e
 @dataclass(frozen=True)
 class SynthParams:
     "The parameters of one synthetic pair: the sound's, from which the picture's follow."
@@ -306,7 +306,7 @@ class SynthParams:
     size = property(lambda s: float(np.interp(s.loudness, LOUDNESS_RANGE, SIZE_RANGE)))
     def __str__(self): return f'{PITCH_CLASSES[self.pitch_class]}{self.octave} {self.timbre}, {self.tempo:g} BPM, {self.loudness:.1f} dB'
 
-# %% ../nbs/01_data.ipynb #8e4de45c
+# %% ../nbs/01_data.ipynb #7b16ce45
 def harmonic_amplitudes(timbre: str, f0: float, sr: int=DEFAULT_SR):
     "Harmonic numbers `k` below Nyquist and their amplitudes for `timbre`, scaled to unit RMS."
     k = np.arange(1, int((sr/2 - 1)//f0) + 1)
@@ -338,7 +338,7 @@ def synth_image(p: SynthParams, # the item's parameters
     color = torch.tensor(colorsys.hls_to_rgb(p.hue/360, p.lightness, 1.))[:, None, None]
     return (bg*(1 - m) + color*m).float()
 
-# %% ../nbs/01_data.ipynb #5ff7d951
+# %% ../nbs/01_data.ipynb #491bef17
 class SynthWorld:
     "`n` synthetic (sound, picture) pairs; item `i` is the same for the same `seed`."
     def __init__(self, n: int=1000, # number of items
@@ -359,7 +359,7 @@ class SynthWorld:
         return synth_audio(p, self.sr, self.dur), synth_image(p, self.img_size)
     def __repr__(self): return f'SynthWorld(n={self.n}, seed={self.seed}, sr={self.sr}, dur={self.dur}, img_size={self.img_size})'
 
-# %% ../nbs/01_data.ipynb #efaff8e8
+# %% ../nbs/01_data.ipynb #62125008
 def pitch_track(wav: torch.Tensor, sr: int=DEFAULT_SR, fmin: float=65., fmax: float=2100., frame_length: int=1024):
     "pYIN's frame-by-frame fundamental (Hz, NaN where unvoiced) and voicing probability."
     f0, _, prob = librosa.pyin(np.asarray(wav, dtype=np.float32), fmin=fmin, fmax=fmax, sr=sr, frame_length=frame_length)
@@ -370,7 +370,7 @@ def pitch(wav: torch.Tensor, sr: int=DEFAULT_SR, **kwargs) -> float:
     f0, _ = pitch_track(wav, sr, **kwargs)
     return float(np.nanmedian(f0)) if np.isfinite(f0).any() else float('nan')
 
-# %% ../nbs/01_data.ipynb #094c8160
+# %% ../nbs/01_data.ipynb #78931cbc
 def onset_times(wav: torch.Tensor, sr: int=DEFAULT_SR, hop: int=128) -> np.ndarray:
     "Onset times (s) found by librosa's onset detector."
     lead = int(0.1*sr)
@@ -384,7 +384,7 @@ def tempo(wav: torch.Tensor, sr: int=DEFAULT_SR) -> float:
     beat = np.round((t - t[0])/np.median(np.diff(t)))
     return float(60/np.polyfit(beat, t, 1)[0])
 
-# %% ../nbs/01_data.ipynb #f6429d55
+# %% ../nbs/01_data.ipynb #1938ca85
 def harmonic_levels(wav: torch.Tensor, sr: int=DEFAULT_SR, f0: float|None=None, n: int=4) -> np.ndarray:
     "Level (dB) of harmonics 1..`n` relative to the first, from the whole sound's spectrum."
     x = np.asarray(wav, dtype=np.float64)
@@ -407,7 +407,7 @@ def loudness(wav: torch.Tensor, sr: int=DEFAULT_SR) -> float:
     rms = librosa.feature.rms(y=np.asarray(wav, dtype=np.float32), frame_length=1024, hop_length=256)[0]
     with np.errstate(divide='ignore'): return float(20*np.log10(np.percentile(rms, 95)))
 
-# %% ../nbs/01_data.ipynb #f58d0762
+# %% ../nbs/01_data.ipynb #4a81742b
 def rgb_to_hls(img: torch.Tensor):
     "Hue (degrees), lightness and saturation of each pixel of a `(3, h, w)` image in [0, 1], as `colorsys.rgb_to_hls`."
     r, g, b = img
@@ -444,7 +444,7 @@ def shape_descriptors(img: torch.Tensor) -> dict:
     corners = np.concatenate([np.stack([ys + dy, xs + dx], 1) for dy in (-0.5, 0.5) for dx in (-0.5, 0.5)])
     return dict(area=area, box=box, extent=area/(box[0]*box[1]), solidity=area/ConvexHull(corners).volume)
 
-# %% ../nbs/01_data.ipynb #fe5491ec
+# %% ../nbs/01_data.ipynb #f78bf1ec
 _STAR_INNER = np.sin(np.pi/10)/np.sin(7*np.pi/10)  # inner radius of a regular pentagram, over the outer
 SHAPE_AREA = {'circle': np.pi, 'triangle': 3*np.sqrt(3)/4, 'square': 2.,           # area / circumradius²
               'star': 5*_STAR_INNER*np.sin(np.pi/5)}
@@ -490,7 +490,7 @@ def probe_audio(wav: torch.Tensor, sr: int=DEFAULT_SR) -> dict:
     return dict(freq=f0, midi=midi, pitch_class=None if note is None else note % 12, octave=None if note is None else note//12 - 1,
                 timbre=classify_timbre(harmonic_levels(wav, sr, f0, n=3)), tempo=tempo(wav, sr), loudness=loudness(wav, sr))
 
-# %% ../nbs/01_data.ipynb #f403ad17
+# %% ../nbs/01_data.ipynb #35dc28ad
 def cents(f, f_ref): return 1200*np.log2(np.asarray(f, dtype=float)/np.asarray(f_ref, dtype=float))
 def hue_distance(a, b): return np.abs((np.asarray(a, dtype=float) - b + 180) % 360 - 180)
 
@@ -523,7 +523,7 @@ def probe_scores(errors: list, # `probe_errors` of each item
     if 'pitch_cents' in keys: res.update({f'pitch_within_{cents_tol:g}c': frac('pitch_cents', cents_tol), 'timbre_acc': frac('timbre_ok'), f'tempo_within_{tempo_tol:g}pct': frac('tempo_pct', tempo_tol)})
     return res
 
-# %% ../nbs/01_data.ipynb #21cee72f
+# %% ../nbs/01_data.ipynb #ed1f9ab1
 SILENCE_PEAK = 1e-4  # a sound whose peak stays below this (-80 dBFS) counts as silent
 
 @dataclass
@@ -576,7 +576,7 @@ def find_pairs(root: str|Path, # a folder with audio/ and images/ inside
     if not pairs: raise ValueError(f'{root}: no usable pairs' + (f' ({len(problems)} file(s) left out: {problems[0][0].name}: {problems[0][1]}, ...)' if problems else ''))
     return PairReport(root, pairs, problems)
 
-# %% ../nbs/01_data.ipynb #df64f13e
+# %% ../nbs/01_data.ipynb #3e95e947
 class PairedFolder:
     "The (waveform, picture) pairs of a folder, loaded on demand; see `find_pairs`."
     def __init__(self, root: str|Path, # a folder with audio/ and images/
@@ -592,7 +592,7 @@ class PairedFolder:
         return load_audio(a, self.sr, self.dur), load_image(im, self.img_size)
     def __repr__(self): return f'PairedFolder({self.report.root}, {len(self)} pairs)'
 
-# %% ../nbs/01_data.ipynb #609be176
+# %% ../nbs/01_data.ipynb #9eb52ef3
 def make_sample_data(root: str|Path='data', # where to write train/ and val/
                      n_train: int=24, n_val: int=8, # pairs in each split
                      seed: int=2024, # which synthetic world (the validation pairs are further items of it)
@@ -610,7 +610,7 @@ def make_sample_data(root: str|Path='data', # where to write train/ and val/
         _atomic_write(root/split/'params.json', lambda tmp: Path(tmp).write_text(json.dumps(dict(seed=seed, items=params), indent=1)))
     return root
 
-# %% ../nbs/01_data.ipynb #7760af4b
+# %% ../nbs/01_data.ipynb #0a22bc2d
 from fastai.data.core import DataLoaders
 from fastai.data.load import DataLoader
 from fasttransform import ItemTransform, Pipeline
@@ -666,7 +666,7 @@ class Direction(ItemTransform):
         self.direction = direction
     def encodes(self, b): return b if self.direction == 'audio2image' else (b[1], b[0])
 
-# %% ../nbs/01_data.ipynb #9302f791
+# %% ../nbs/01_data.ipynb #bc9bd142
 def _collate(items):
     wavs, imgs = zip(*items)
     return torch.stack(wavs), torch.stack(imgs)
@@ -680,25 +680,32 @@ class PairDataLoaders(DataLoaders):
         self.mel, self.direction = mel, direction
 
     def show_batch(self, n: int=4, # pairs to show
-                   audio: bool=True, # add a player under each spectrogram (from the dataset's own waveform)
+                   audio: bool=True, # add a player for each sound
                   ):
-        "The first `n` validation pairs as the model sees them: picture, log-mel spectrogram, and the sound itself."
+        "`n` validation pairs spread across the set, as the model sees them: picture, log-mel spectrogram, and the sound."
         import matplotlib.pyplot as plt
         from IPython.display import Audio, display
         ds = self.valid.dataset
-        n = min(n, len(ds))
-        x, y = self.valid.one_batch()
-        mels, imgs = (x, y) if self.direction == 'audio2image' else (y, x)
-        fig, axs = plt.subplots(2, n, figsize=(2.6*n, 4.6), squeeze=False)
-        for j in range(n):
-            axs[0, j].imshow(imgs[j].permute(1, 2, 0).clamp(0, 1).cpu()); axs[0, j].axis('off')
-            axs[1, j].imshow(mels[j, 0].cpu(), origin='lower', aspect='auto', cmap='magma'); axs[1, j].set_xticks([]); axs[1, j].set_yticks([])
-        axs[0, 0].set_title(f'{self.direction}: pictures', loc='left', fontsize=9); axs[1, 0].set_ylabel('log-mel', fontsize=9)
+        idx = np.unique(np.linspace(0, len(ds) - 1, min(n, len(ds))).round().astype(int))
+        wavs, imgs = _collate([ds[i] for i in idx])
+        mels = self.mel.to_mel(wavs)  # what a validation batch holds: no augmentation
+        fig, axs = plt.subplots(2, len(idx), figsize=(2.6*len(idx), 4.8), squeeze=False)
+        for j, i in enumerate(idx):
+            axs[0, j].imshow(imgs[j].permute(1, 2, 0).clamp(0, 1)); axs[0, j].axis('off'); axs[0, j].set_title(_caption(ds, i), fontsize=8)
+            axs[1, j].imshow(mels[j], origin='lower', aspect='auto', cmap='magma'); axs[1, j].set_xticks([]); axs[1, j].set_yticks([])
+        axs[1, 0].set_ylabel('log-mel', fontsize=9)
         plt.tight_layout(); plt.show()
         if audio:
-            for j in range(n): display(Audio(ds[j][0].numpy(), rate=self.mel.sr, normalize=False))
+            for j, i in enumerate(idx): print(_caption(ds, i).replace('\n', ' ')); display(Audio(wavs[j].numpy(), rate=self.mel.sr, normalize=False))
 
-# %% ../nbs/01_data.ipynb #4a1b7284
+def _caption(ds, i):
+    "What item `i` of a dataset is, for a title: its digit, its world parameters, or its file name."
+    if hasattr(ds, 'labels'): return f'"{ds.labels[i]}" ({ds.recs[i][2]})'
+    if hasattr(ds, 'params'): return str(ds.params(i)).replace(', ', '\n', 1)
+    if hasattr(ds, 'pairs'): return ds.pairs[i][0].stem
+    return f'item {i}'
+
+# %% ../nbs/01_data.ipynb #68533595
 def pair_dls(train, # dataset of (waveform, picture) items: `SynthWorld`, `PairedFolder`, `DigitPairs`, ...
              valid, # the same kind, for validation
              direction: str='audio2image', # which side is the model's input: 'audio2image' or 'image2audio'
@@ -728,3 +735,104 @@ def pair_dls(train, # dataset of (waveform, picture) items: `SynthWorld`, `Paire
     loaders = [DataLoader(train, shuffle=True, drop_last=len(train) >= 2*bs, after_batch=Pipeline(tfms, split_idx=0), **kw),
                DataLoader(valid, shuffle=False, after_batch=Pipeline(tfms, split_idx=1), **kw)]
     return PairDataLoaders(*loaders, mel=mel, direction=direction, device=device)
+
+# %% ../nbs/01_data.ipynb #6b88adf3
+import gzip, re
+from .core import data_root
+
+MNIST_FILES = {'t10k-images-idx3-ubyte.gz': '9fb629c4189551a2d022fa330f9573f3',  # MNIST test set: md5 of each file
+               't10k-labels-idx1-ubyte.gz': 'ec29112dd5afa0611ce80d1b7f02629c'}
+FSDD_NAME = re.compile(r'^(\d)_([a-z]+)_(\d+)\.wav$')  # {digit}_{speaker}_{take}.wav
+HOLDOUTS = ('takes', 'speakers')
+SPLITS = ('train', 'valid', 'test')
+
+def read_idx(path) -> np.ndarray:
+    "An array from an IDX file (MNIST's format), gzipped or not."
+    path = Path(path)
+    with (gzip.open if path.suffix == '.gz' else open)(path, 'rb') as f: data = f.read()
+    if len(data) < 4 or data[:2] != b'\0\0' or data[2] != 8: raise BadFileError(path, 'is not an IDX file of unsigned bytes')
+    ndim = data[3]
+    shape = struct.unpack(f'>{ndim}I', data[4:4 + 4*ndim])
+    arr = np.frombuffer(data, np.uint8, offset=4 + 4*ndim)
+    if arr.size != np.prod(shape): raise BadFileError(path, f'is truncated: its header promises {np.prod(shape)} values, it holds {arr.size}')
+    return arr.reshape(shape)
+
+def _md5(path): return hashlib.md5(Path(path).read_bytes()).hexdigest()
+
+def digit_images(source: str='mnist', # 'mnist' (the 10,000 test digits, 28x28) or 'sklearn' (1,797 bundled 8x8 digits)
+                 root: Path|None=None, # folder holding mnist/; default `data_root()`
+                ):
+    "Handwritten digits as (uint8 images (n, h, w), labels (n,))."
+    if source == 'sklearn':
+        from sklearn.datasets import load_digits
+        d = load_digits()
+        return (d.images*255/16).round().astype(np.uint8), d.target.astype(np.int64)
+    if source != 'mnist': raise ValueError(f"source={source!r}: expected 'mnist' or 'sklearn'")
+    folder = Path(root or data_root())/'mnist'
+    for name, md5 in MNIST_FILES.items():
+        f = folder/name
+        if not f.is_file(): raise FileNotFoundError(f'{f}: not found. Put the MNIST test set there (the files {list(MNIST_FILES)}), '
+                                                    "set $SYNESTHESIA_DATA to a folder holding mnist/, or use images='sklearn' to work offline")
+        if _md5(f) != md5: raise BadFileError(f, f'has md5 {_md5(f)}, expected {md5}: damaged or a different file')
+    return read_idx(folder/'t10k-images-idx3-ubyte.gz'), read_idx(folder/'t10k-labels-idx1-ubyte.gz').astype(np.int64)
+
+def fsdd_recordings(root: Path|None=None) -> list:
+    "(path, digit, speaker, take) of every FSDD recording in `root/fsdd/recordings` (default `data_root()`)."
+    folder = Path(root or data_root())/'fsdd'/'recordings'
+    if not folder.is_dir(): raise FileNotFoundError(f'{folder}: not found. Put the Free Spoken Digit Dataset recordings there '
+                                                   '(github.com/Jakobovski/free-spoken-digit-dataset), or set $SYNESTHESIA_DATA')
+    recs = []
+    for f in sorted(folder.iterdir()):
+        if f.name.startswith('.'): continue
+        m = FSDD_NAME.match(f.name)
+        if not m: raise BadFileError(f, "is not named like an FSDD recording, '{digit}_{speaker}_{take}.wav'")
+        recs.append((f, int(m[1]), m[2], int(m[3])))
+    if not recs: raise FileNotFoundError(f'{folder}: holds no recordings')
+    return recs
+
+# %% ../nbs/01_data.ipynb #9562ca05
+def digit_split(recs: list, # from `fsdd_recordings`
+                split: str='train', # 'train', 'valid' or 'test'
+                holdout: str='takes', # 'takes': takes 0-4 test, 5-9 validate; 'speakers': `test_speakers` test, takes 0-4 of the rest validate
+                test_speakers: tuple=('theo',), # voices held out when holdout='speakers'
+               ) -> list:
+    "The recordings of one split."
+    if split not in SPLITS: raise ValueError(f'split={split!r}: expected one of {SPLITS}')
+    if holdout not in HOLDOUTS: raise ValueError(f'holdout={holdout!r}: expected one of {HOLDOUTS}')
+    if holdout == 'takes': which = lambda r: 'test' if r[3] < 5 else 'valid' if r[3] < 10 else 'train'
+    else:
+        if (missing := set(test_speakers) - {r[2] for r in recs}): raise ValueError(f'test_speakers: no recordings of {sorted(missing)}')
+        which = lambda r: 'test' if r[2] in test_speakers else 'valid' if r[3] < 5 else 'train'
+    return [r for r in recs if which(r) == split]
+
+class DigitPairs:
+    "Spoken digits (FSDD) paired with handwritten digits of the same class, for one split."
+    def __init__(self, split: str='train', # 'train', 'valid' or 'test'
+                 holdout: str='takes', # see `digit_split`
+                 test_speakers: tuple=('theo',), # voices held out when holdout='speakers'
+                 images: str='mnist', # 'mnist', or 'sklearn' for the offline 8x8 digits
+                 seed: int=0, # which images pair with which recordings
+                 sr: int=DEFAULT_SR, dur: float=1., img_size: int=64, # a second covers nearly every FSDD recording
+                 root: Path|None=None, # data folder; default `data_root()`
+                 pool_fractions: tuple=(0.8, 0.1, 0.1), # share of each digit's images for train, valid, test
+                ):
+        self.split, self.sr, self.dur, self.img_size = split, sr, dur, img_size
+        self.recs = digit_split(fsdd_recordings(root), split, holdout, test_speakers)
+        imgs, labels = digit_images(images, root)
+        rng, k = np.random.default_rng(seed), SPLITS.index(split)
+        self.images, self.pool = imgs, {}
+        for d in range(10):
+            idx = rng.permutation(np.flatnonzero(labels == d))
+            cuts = np.cumsum([0] + [round(f*len(idx)) for f in pool_fractions])
+            self.pool[d] = idx[cuts[k]:cuts[k + 1]]
+        self.labels = np.array([r[1] for r in self.recs])
+        order = np.random.default_rng([seed, k]).permutation(len(self.recs))  # which image of the pool each recording gets
+        self.image_idx = np.array([self.pool[d][order[i] % len(self.pool[d])] for i, d in enumerate(self.labels)])
+
+    def __len__(self): return len(self.recs)
+    def __getitem__(self, i):
+        "(waveform, picture) of pair `i`; the digit is `labels[i]`."
+        wav = load_audio(self.recs[i][0], self.sr, self.dur, crop='center')
+        im = Image.fromarray(self.images[self.image_idx[i]]).convert('RGB').resize((self.img_size, self.img_size), Image.Resampling.LANCZOS)
+        return wav, torch.from_numpy(np.asarray(im, dtype=np.float32)/255).permute(2, 0, 1).contiguous()
+    def __repr__(self): return f'DigitPairs({self.split}, {len(self)} pairs, speakers {sorted({r[2] for r in self.recs})})'
