@@ -22,14 +22,16 @@ from .core import DEFAULT_SR, SHAPES, stripes, shape_mask
 __all__ = ['AUDIO_EXTS', 'IMAGE_EXTS', 'MAX_AUDIO_SECONDS', 'PITCH_CLASSES', 'TIMBRES', 'MIDI_RANGE', 'OCTAVE_LIGHTNESS',
            'TEMPOS', 'STRIPE_COUNTS', 'LOUDNESS_RANGE', 'SIZE_RANGE', 'STRIPE_GREYS', 'LEAD', 'NOTE_FRACTION', 'ATTACK',
            'RELEASE', 'SHAPE_AREA', 'SHAPE_EXTENT', 'SHAPE_THRESHOLDS', 'TIMBRE_THRESHOLDS', 'SILENCE_PEAK',
-           'DIRECTIONS', 'MNIST_FILES', 'FSDD_NAME', 'HOLDOUTS', 'SPLITS', 'BadFileError', 'fit_length', 'load_audio',
-           'save_audio', 'load_image', 'save_image', 'MelSpec', 'midi_to_hz', 'hz_to_midi', 'mapping_table',
-           'SynthParams', 'harmonic_amplitudes', 'synth_audio', 'synth_image', 'SynthWorld', 'pitch_track', 'pitch',
-           'onset_times', 'tempo', 'harmonic_levels', 'timbre_features', 'loudness', 'rgb_to_hls', 'palette',
-           'stripe_count', 'shape_coverage', 'shape_descriptors', 'classify_shape', 'classify_timbre', 'probe_image',
-           'probe_audio', 'cents', 'hue_distance', 'probe_errors', 'probe_scores', 'PairReport', 'find_pairs',
-           'PairedFolder', 'make_sample_data', 'AudioAugment', 'ImageAugment', 'ToMel', 'SpecAugment', 'Direction',
-           'PairDataLoaders', 'pair_dls', 'read_idx', 'digit_images', 'fsdd_recordings', 'digit_split', 'DigitPairs']
+           'DIRECTIONS', 'MNIST_FILES', 'FSDD_NAME', 'HOLDOUTS', 'SPLITS', 'MNIST_MIRRORS', 'FSDD_ARCHIVE',
+           'FSDD_SPEAKER_MD5', 'BadFileError', 'fit_length', 'load_audio', 'save_audio', 'load_image', 'save_image',
+           'MelSpec', 'midi_to_hz', 'hz_to_midi', 'mapping_table', 'SynthParams', 'harmonic_amplitudes', 'synth_audio',
+           'synth_image', 'SynthWorld', 'pitch_track', 'pitch', 'onset_times', 'tempo', 'harmonic_levels',
+           'timbre_features', 'loudness', 'rgb_to_hls', 'palette', 'stripe_count', 'shape_coverage',
+           'shape_descriptors', 'classify_shape', 'classify_timbre', 'probe_image', 'probe_audio', 'cents',
+           'hue_distance', 'probe_errors', 'probe_scores', 'PairReport', 'find_pairs', 'PairedFolder',
+           'make_sample_data', 'AudioAugment', 'ImageAugment', 'ToMel', 'SpecAugment', 'Direction', 'PairDataLoaders',
+           'pair_dls', 'read_idx', 'digit_images', 'fsdd_recordings', 'digit_split', 'DigitPairs', 'speaker_digests',
+           'download_digits', 'MelCache']
 
 # %% ../nbs/01_data.ipynb #43581e0f
 AUDIO_EXTS = ('.wav', '.flac', '.ogg', '.mp3')  # sound formats `load_audio` reads
@@ -610,7 +612,7 @@ def make_sample_data(root: str|Path='data', # where to write train/ and val/
         _atomic_write(root/split/'params.json', lambda tmp: Path(tmp).write_text(json.dumps(dict(seed=seed, items=params), indent=1)))
     return root
 
-# %% ../nbs/01_data.ipynb #0a22bc2d
+# %% ../nbs/01_data.ipynb #98bb58d5
 from fastai.data.core import DataLoaders
 from fastai.data.load import DataLoader
 from fasttransform import ItemTransform, Pipeline
@@ -623,6 +625,7 @@ class AudioAugment(ItemTransform):
     def __init__(self, shift: float=0.1, gain_db: float=0., sr: int=DEFAULT_SR): self.shift, self.gain_db, self.sr = shift, gain_db, sr
     def encodes(self, b):
         wav, img = b
+        if wav.ndim != 2: return b  # already spectrograms (`MelCache`): nothing to shift
         n, max_shift = wav.shape[-1], int(self.shift*self.sr)
         if max_shift:
             s = torch.randint(-max_shift, max_shift + 1, (len(wav), 1), device=wav.device)
@@ -640,12 +643,13 @@ class ImageAugment(ItemTransform):
         return wav, torch.where(flip[:, None, None, None], img.flip(-1), img)
 
 class ToMel(ItemTransform):
-    "Make each batch's sounds normalised log-mel spectrograms `(b, 1, n_mels, frames)`."
+    "Make each batch's sounds (or cached log-mels) normalised log-mel spectrograms `(b, 1, n_mels, frames)`."
     order = 2
     def __init__(self, mel: MelSpec): self.mel = mel
     def encodes(self, b):
         wav, img = b
-        return self.mel.to_mel(wav)[:, None], img
+        m = self.mel.to_mel(wav) if wav.ndim == 2 else self.mel.normalize(wav)
+        return m[:, None], img
 
 class SpecAugment(ItemTransform):
     "Training-only: mask up to `freq_mask` mel bands and `time_mask` frames of each spectrogram, independently per item."
@@ -705,7 +709,7 @@ def _caption(ds, i):
     if hasattr(ds, 'pairs'): return ds.pairs[i][0].stem
     return f'item {i}'
 
-# %% ../nbs/01_data.ipynb #68533595
+# %% ../nbs/01_data.ipynb #4636a4d8
 def pair_dls(train, # dataset of (waveform, picture) items: `SynthWorld`, `PairedFolder`, `DigitPairs`, ...
              valid, # the same kind, for validation
              direction: str='audio2image', # which side is the model's input: 'audio2image' or 'image2audio'
@@ -725,9 +729,11 @@ def pair_dls(train, # dataset of (waveform, picture) items: `SynthWorld`, `Paire
     if len(train) == 0 or len(valid) == 0: raise ValueError(f'empty dataset: {len(train)} training and {len(valid)} validation items')
     if not isinstance(bs, int) or bs < 1: raise ValueError(f'bs={bs!r}: expected a positive batch size')
     device = get_device(device)
-    mel = mel or MelSpec(sr=getattr(train, 'sr', DEFAULT_SR))
+    mel = mel or getattr(train, 'mel', None) or MelSpec(sr=getattr(train, 'sr', DEFAULT_SR))
     if (mel.mean, mel.std) == (0., 1.):
-        mel = mel.fit_stats(torch.stack([train[i][0] for i in range(min(256, len(train)))]))
+        sounds = torch.stack([train[i][0] for i in range(min(256, len(train)))])
+        if sounds.ndim == 2: mel = mel.fit_stats(sounds)
+        else: mel = replace(mel, mean=sounds.double().mean().item(), std=sounds.double().std().item())  # cached log-mels
     tfms = [AudioAugment(shift, gain_db, mel.sr)] + ([ImageAugment()] if flip else []) + [ToMel(mel), SpecAugment(freq_mask, time_mask), Direction(direction)]
     workers = _default_workers() if num_workers is None else num_workers
     kw = dict(bs=bs, num_workers=workers, create_batch=_collate, device=device)
@@ -736,7 +742,7 @@ def pair_dls(train, # dataset of (waveform, picture) items: `SynthWorld`, `Paire
                DataLoader(valid, shuffle=False, after_batch=Pipeline(tfms, split_idx=1), **kw)]
     return PairDataLoaders(*loaders, mel=mel, direction=direction, device=device)
 
-# %% ../nbs/01_data.ipynb #6b88adf3
+# %% ../nbs/01_data.ipynb #6ec359ef
 import gzip, re
 from .core import data_root
 
@@ -772,7 +778,7 @@ def digit_images(source: str='mnist', # 'mnist' (the 10,000 test digits, 28x28) 
     for name, md5 in MNIST_FILES.items():
         f = folder/name
         if not f.is_file(): raise FileNotFoundError(f'{f}: not found. Put the MNIST test set there (the files {list(MNIST_FILES)}), '
-                                                    "set $SYNESTHESIA_DATA to a folder holding mnist/, or use images='sklearn' to work offline")
+                                                    "set $SYNESTHESIA_DATA to a folder holding mnist/, call download_digits() with a network, or use images='sklearn' offline")
         if _md5(f) != md5: raise BadFileError(f, f'has md5 {_md5(f)}, expected {md5}: damaged or a different file')
     return read_idx(folder/'t10k-images-idx3-ubyte.gz'), read_idx(folder/'t10k-labels-idx1-ubyte.gz').astype(np.int64)
 
@@ -780,7 +786,7 @@ def fsdd_recordings(root: Path|None=None) -> list:
     "(path, digit, speaker, take) of every FSDD recording in `root/fsdd/recordings` (default `data_root()`)."
     folder = Path(root or data_root())/'fsdd'/'recordings'
     if not folder.is_dir(): raise FileNotFoundError(f'{folder}: not found. Put the Free Spoken Digit Dataset recordings there '
-                                                   '(github.com/Jakobovski/free-spoken-digit-dataset), or set $SYNESTHESIA_DATA')
+                                                   '(github.com/Jakobovski/free-spoken-digit-dataset), set $SYNESTHESIA_DATA, or call download_digits() with a network')
     recs = []
     for f in sorted(folder.iterdir()):
         if f.name.startswith('.'): continue
@@ -790,7 +796,7 @@ def fsdd_recordings(root: Path|None=None) -> list:
     if not recs: raise FileNotFoundError(f'{folder}: holds no recordings')
     return recs
 
-# %% ../nbs/01_data.ipynb #9562ca05
+# %% ../nbs/01_data.ipynb #c6956a43
 def digit_split(recs: list, # from `fsdd_recordings`
                 split: str='train', # 'train', 'valid' or 'test'
                 holdout: str='takes', # 'takes': takes 0-4 test, 5-9 validate; 'speakers': `test_speakers` test, takes 0-4 of the rest validate
@@ -815,8 +821,10 @@ class DigitPairs:
                  sr: int=DEFAULT_SR, dur: float=1., img_size: int=64, # a second covers nearly every FSDD recording
                  root: Path|None=None, # data folder; default `data_root()`
                  pool_fractions: tuple=(0.8, 0.1, 0.1), # share of each digit's images for train, valid, test
+                 download: bool=False, # fetch the data (see `download_digits`) if it is not in `root`
                 ):
         self.split, self.sr, self.dur, self.img_size = split, sr, dur, img_size
+        if download and images == 'mnist': download_digits(root)
         self.recs = digit_split(fsdd_recordings(root), split, holdout, test_speakers)
         imgs, labels = digit_images(images, root)
         rng, k = np.random.default_rng(seed), SPLITS.index(split)
@@ -828,6 +836,7 @@ class DigitPairs:
         self.labels = np.array([r[1] for r in self.recs])
         order = np.random.default_rng([seed, k]).permutation(len(self.recs))  # which image of the pool each recording gets
         self.image_idx = np.array([self.pool[d][order[i] % len(self.pool[d])] for i, d in enumerate(self.labels)])
+        self.desc = dict(split=split, holdout=holdout, test_speakers=tuple(test_speakers), images=images, seed=seed, sr=sr, dur=dur, img_size=img_size)
 
     def __len__(self): return len(self.recs)
     def __getitem__(self, i):
@@ -835,4 +844,90 @@ class DigitPairs:
         wav = load_audio(self.recs[i][0], self.sr, self.dur, crop='center')
         im = Image.fromarray(self.images[self.image_idx[i]]).convert('RGB').resize((self.img_size, self.img_size), Image.Resampling.LANCZOS)
         return wav, torch.from_numpy(np.asarray(im, dtype=np.float32)/255).permute(2, 0, 1).contiguous()
-    def __repr__(self): return f'DigitPairs({self.split}, {len(self)} pairs, speakers {sorted({r[2] for r in self.recs})})'
+    def __repr__(self): return f"DigitPairs({', '.join(f'{k}={v!r}' for k, v in self.desc.items())}, n={len(self)})"
+
+# %% ../nbs/01_data.ipynb #918748e8
+import shutil, urllib.request, warnings, zipfile
+
+MNIST_MIRRORS = ('https://ossci-datasets.s3.amazonaws.com/mnist/', 'https://storage.googleapis.com/cvdf-datasets/mnist/')
+FSDD_ARCHIVE = 'https://github.com/Jakobovski/free-spoken-digit-dataset/archive/refs/heads/master.zip'
+FSDD_SPEAKER_MD5 = {  # md5 of the sorted lines '{file} {md5 of file}\n' of each speaker's 500 recordings (2024-05-02)
+    'jackson': 'f2cadab89aeacf18a1e2cd1ddf7089b2', 'lucas': '9355a88e2f47caf5b415545b8e9dbd4c', 'nicolas': '6e0e8f8e7fd522fa288fc01ddf929ccd',
+    'theo': '14920d3f5280dfbcec0c2df809e7cade', 'yweweler': 'bfbe39954072f0c4d111e5bf21652eb0'}
+
+def _fetch(url, dest):
+    with urllib.request.urlopen(url, timeout=60) as r, open(dest, 'wb') as f: shutil.copyfileobj(r, f)
+
+def speaker_digests(folder) -> dict:
+    "The FSDD_SPEAKER_MD5-style digest of each speaker's recordings in `folder`."
+    lines = {}
+    for f in sorted(Path(folder).glob('*.wav')):
+        if (m := FSDD_NAME.match(f.name)): lines.setdefault(m[2], []).append(f'{f.name} {_md5(f)}\n')
+    return {s: hashlib.md5(''.join(sorted(v)).encode()).hexdigest() for s, v in lines.items()}
+
+def download_digits(root: Path|None=None, # data folder; default `data_root()`
+                    fetch=_fetch, # fetch(url, dest_path): how to download (replaceable, for tests and proxies)
+                   ) -> Path:
+    "Fetch MNIST's test digits and FSDD's recordings into `root`, verifying each; files already there and right are kept."
+    root = Path(root or data_root())
+    (root/'mnist').mkdir(parents=True, exist_ok=True)
+    for name, md5 in MNIST_FILES.items():
+        dest, errors = root/'mnist'/name, []
+        if dest.is_file() and _md5(dest) == md5: continue
+        for mirror in MNIST_MIRRORS:
+            try: _atomic_write(dest, lambda tmp: fetch(mirror + name, tmp))
+            except OSError as e: errors.append(f'{mirror}: {e}'); continue
+            if _md5(dest) == md5: break
+            errors.append(f'{mirror}: md5 {_md5(dest)}, expected {md5}'); dest.unlink()
+        else: raise RuntimeError(f'could not download {name}: ' + '; '.join(errors))
+    recs = root/'fsdd'/'recordings'
+    if not (recs.is_dir() and any(recs.glob('*.wav'))):
+        with tempfile.TemporaryDirectory() as tmp:
+            try: fetch(FSDD_ARCHIVE, Path(tmp)/'fsdd.zip')
+            except OSError as e: raise RuntimeError(f'could not download FSDD from {FSDD_ARCHIVE}: {e}') from None
+            recs.mkdir(parents=True, exist_ok=True)
+            with zipfile.ZipFile(Path(tmp)/'fsdd.zip') as z:
+                for n in z.namelist():
+                    if '/recordings/' in n and FSDD_NAME.match(Path(n).name): (recs/Path(n).name).write_bytes(z.read(n))
+    found = speaker_digests(recs)
+    if (bad := sorted(s for s, d in found.items() if s in FSDD_SPEAKER_MD5 and d != FSDD_SPEAKER_MD5[s])):
+        raise BadFileError(recs, f'recordings of {bad} differ from the verified snapshot: damaged or changed upstream')
+    if (missing := sorted(set(FSDD_SPEAKER_MD5) - set(found))): raise BadFileError(recs, f'holds no recordings of {missing}')
+    if (new := sorted(set(found) - set(FSDD_SPEAKER_MD5))): warnings.warn(f'FSDD speakers {new} are newer than the verified snapshot: kept unverified')
+    return root
+
+# %% ../nbs/01_data.ipynb #6232657c
+class MelCache:
+    "A dataset's sounds as log-mel spectrograms, computed once into a memory-mapped file keyed by the convention."
+    def __init__(self, ds, # a dataset of (waveform, picture) with fixed-length sounds
+                 mel: MelSpec, # the convention (its statistics do not matter: log-mels are stored unnormalised)
+                 folder: str|Path|None=None, # default: `cache/` beside `data_root()`
+                 bs: int=64, # sounds per batch while building
+                 dtype=np.float16, # half precision: half the disk, plenty for log magnitudes
+                ):
+        self.ds, self.mel = ds, mel
+        key = hashlib.sha1(repr(ds).encode()).hexdigest()[:10]
+        folder = Path(folder) if folder else data_root().parent/'cache'
+        self.path = folder/f'{type(ds).__name__}-{key}-mel{mel.hash}-{len(ds)}.npy'
+        if not self.path.is_file(): self._build(bs, dtype)
+        self.mels = np.load(self.path, mmap_mode='r')
+        if len(self.mels) != len(ds): raise BadFileError(self.path, f'holds {len(self.mels)} spectrograms for a dataset of {len(ds)}: delete it to rebuild')
+
+    def _build(self, bs, dtype):
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        n = len(self.ds)
+        first = self.mel.log_mel(self.ds[0][0])
+        def write(tmp):
+            out = np.lib.format.open_memmap(tmp, mode='w+', dtype=dtype, shape=(n, *first.shape))
+            for lo in range(0, n, bs):
+                wavs = torch.stack([self.ds[i][0] for i in range(lo, min(lo + bs, n))])
+                out[lo:lo + len(wavs)] = self.mel.log_mel(wavs).numpy().astype(dtype)
+            out.flush(); del out
+        _atomic_write(self.path, write)
+
+    def __len__(self): return len(self.ds)
+    def __getitem__(self, i): return torch.from_numpy(np.array(self.mels[i], dtype=np.float32)), self.ds[i][1]
+    def __getattr__(self, k):  # the dataset's own attributes (labels, params, sr, ...) stay reachable
+        if k in ('ds', 'mel', 'mels', 'path'): raise AttributeError(k)
+        return getattr(self.ds, k)
+    def __repr__(self): return f'MelCache({self.ds!r}, {self.path.name})'
