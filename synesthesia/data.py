@@ -525,7 +525,7 @@ def probe_scores(errors: list, # `probe_errors` of each item
     if 'pitch_cents' in keys: res.update({f'pitch_within_{cents_tol:g}c': frac('pitch_cents', cents_tol), 'timbre_acc': frac('timbre_ok'), f'tempo_within_{tempo_tol:g}pct': frac('tempo_pct', tempo_tol)})
     return res
 
-# %% ../nbs/01_data.ipynb #ed1f9ab1
+# %% ../nbs/01_data.ipynb #05ed9efb
 SILENCE_PEAK = 1e-4  # a sound whose peak stays below this (-80 dBFS) counts as silent
 
 @dataclass
@@ -563,7 +563,7 @@ def find_pairs(root: str|Path, # a folder with audio/ and images/ inside
         for f in sorted(dirs[kind].iterdir()):
             if f.name.startswith('.') or f.is_dir(): continue
             if f.suffix.lower() not in exts: problem(f, f'has an unsupported extension {f.suffix!r}; expected one of {exts}'); continue
-            if f.stem in found[kind]: problem(f, f'shares its stem with {found[kind][f.stem].name}, so which one to pair is ambiguous'); continue
+            if f.stem in found[kind]: problem(f, f'has the same stem as {found[kind][f.stem].name}, which is paired instead: rename one of them'); continue
             found[kind][f.stem] = f
     a, i = found['audio'], found['images']
     for stem in sorted(set(a) ^ set(i)):
