@@ -711,7 +711,7 @@ def _caption(ds, i):
     if hasattr(ds, 'pairs'): return ds.pairs[i][0].stem
     return f'item {i}'
 
-# %% ../nbs/01_data.ipynb #4636a4d8
+# %% ../nbs/01_data.ipynb #e217c945
 def pair_dls(train, # dataset of (waveform, picture) items: `SynthWorld`, `PairedFolder`, `DigitPairs`, ...
              valid, # the same kind, for validation
              direction: str='audio2image', # which side is the model's input: 'audio2image' or 'image2audio'
@@ -723,7 +723,7 @@ def pair_dls(train, # dataset of (waveform, picture) items: `SynthWorld`, `Paire
              flip: bool=False, # training-only left-right flips of pictures, where they keep the pairing true
              num_workers: int|None=None, # loader processes; None: 0 on a CPU-only machine, else up to 8
              device=None, # where batches go; None chooses with `get_device`
-             seed: int|None=None, # seed for the training loader's shuffling
+             seed: int|None=None, # seed for the training loader's shuffling (augmentations draw on torch's seed)
             ) -> PairDataLoaders:
     "fastai `DataLoaders` of (source, target) batches for `direction`, log-mels made on the device."
     from synesthesia.core import get_device
@@ -739,9 +739,9 @@ def pair_dls(train, # dataset of (waveform, picture) items: `SynthWorld`, `Paire
     tfms = [AudioAugment(shift, gain_db, mel.sr)] + ([ImageAugment()] if flip else []) + [ToMel(mel), SpecAugment(freq_mask, time_mask), Direction(direction)]
     workers = _default_workers() if num_workers is None else num_workers
     kw = dict(bs=bs, num_workers=workers, create_batch=_collate, device=device)
-    if seed is not None: kw['rng'] = random.Random(seed)
     loaders = [DataLoader(train, shuffle=True, drop_last=len(train) >= 2*bs, after_batch=Pipeline(tfms, split_idx=0), **kw),
                DataLoader(valid, shuffle=False, after_batch=Pipeline(tfms, split_idx=1), **kw)]
+    if seed is not None: loaders[0].rng = random.Random(seed)  # fastai draws its own from `random` otherwise
     return PairDataLoaders(*loaders, mel=mel, direction=direction, device=device)
 
 # %% ../nbs/01_data.ipynb #6ec359ef
