@@ -21,12 +21,12 @@ from .core import DEFAULT_SR, SHAPES, stripes, shape_mask, librosa_ready
 # %% auto #0
 __all__ = ['AUDIO_EXTS', 'IMAGE_EXTS', 'MAX_AUDIO_SECONDS', 'PITCH_CLASSES', 'TIMBRES', 'MIDI_RANGE', 'OCTAVE_LIGHTNESS',
            'TEMPOS', 'STRIPE_COUNTS', 'LOUDNESS_RANGE', 'SIZE_RANGE', 'STRIPE_GREYS', 'LEAD', 'NOTE_FRACTION', 'ATTACK',
-           'RELEASE', 'SHAPE_AREA', 'SHAPE_EXTENT', 'SHAPE_THRESHOLDS', 'TIMBRE_THRESHOLDS', 'SILENCE_PEAK',
-           'DIRECTIONS', 'MNIST_FILES', 'FSDD_NAME', 'HOLDOUTS', 'SPLITS', 'MNIST_MIRRORS', 'FSDD_ARCHIVE',
-           'FSDD_SPEAKER_MD5', 'BadFileError', 'fit_length', 'load_audio', 'save_audio', 'load_image', 'save_image',
-           'MelSpec', 'midi_to_hz', 'hz_to_midi', 'mapping_table', 'SynthParams', 'harmonic_amplitudes', 'synth_audio',
-           'synth_image', 'SynthWorld', 'pitch_track', 'pitch', 'onset_times', 'tempo', 'harmonic_levels',
-           'timbre_features', 'loudness', 'rgb_to_hls', 'palette', 'stripe_count', 'shape_coverage',
+           'RELEASE', 'SHAPE_AREA', 'SHAPE_EXTENT', 'SHAPE_THRESHOLDS', 'TIMBRE_THRESHOLDS', 'PROBE_FMIN', 'PROBE_FMAX',
+           'SILENCE_PEAK', 'DIRECTIONS', 'MNIST_FILES', 'FSDD_NAME', 'HOLDOUTS', 'SPLITS', 'MNIST_MIRRORS',
+           'FSDD_ARCHIVE', 'FSDD_SPEAKER_MD5', 'BadFileError', 'fit_length', 'load_audio', 'save_audio', 'load_image',
+           'save_image', 'MelSpec', 'midi_to_hz', 'hz_to_midi', 'mapping_table', 'SynthParams', 'harmonic_amplitudes',
+           'synth_audio', 'synth_image', 'SynthWorld', 'pitch_track', 'pitch', 'onset_times', 'tempo',
+           'harmonic_levels', 'timbre_features', 'loudness', 'rgb_to_hls', 'palette', 'stripe_count', 'shape_coverage',
            'shape_descriptors', 'classify_shape', 'classify_timbre', 'probe_image', 'probe_audio', 'cents',
            'hue_distance', 'probe_errors', 'probe_scores', 'PairReport', 'find_pairs', 'PairedFolder',
            'make_sample_data', 'AudioAugment', 'ImageAugment', 'ToMel', 'SpecAugment', 'Direction', 'PairDataLoaders',
@@ -448,7 +448,7 @@ def shape_descriptors(img: torch.Tensor) -> dict:
     corners = np.concatenate([np.stack([ys + dy, xs + dx], 1) for dy in (-0.5, 0.5) for dx in (-0.5, 0.5)])
     return dict(area=area, box=box, extent=area/(box[0]*box[1]), solidity=area/ConvexHull(corners).volume)
 
-# %% ../nbs/01_data.ipynb #f78bf1ec
+# %% ../nbs/01_data.ipynb #d01fe77d
 _STAR_INNER = np.sin(np.pi/10)/np.sin(7*np.pi/10)  # inner radius of a regular pentagram, over the outer
 SHAPE_AREA = {'circle': np.pi, 'triangle': 3*np.sqrt(3)/4, 'square': 2.,           # area / circumradius²
               'star': 5*_STAR_INNER*np.sin(np.pi/5)}
@@ -456,6 +456,7 @@ SHAPE_EXTENT = {'circle': np.pi/4, 'triangle': 0.5, 'square': 1.,               
                 'star': SHAPE_AREA['star']/(2*np.cos(np.pi/10)*(1 + np.cos(np.pi/5)))}
 SHAPE_THRESHOLDS = dict(star_solidity=0.77, triangle_extent=0.70, circle_extent=0.89)  # measured, see above
 TIMBRE_THRESHOLDS = dict(h2_sawtooth=-20., h3_square=-14.3, h3_triangle=-35.)      # dB relative to the fundamental
+PROBE_FMIN, PROBE_FMAX = float(midi_to_hz(MIDI_RANGE[0] - 2)), float(midi_to_hz(MIDI_RANGE[1] + 2))  # the world's notes, with margin
 
 def classify_shape(desc: dict) -> str|None:
     "The shape whose `shape_descriptors` these are."
@@ -488,7 +489,7 @@ def probe_image(img: torch.Tensor) -> dict:
 
 def probe_audio(wav: torch.Tensor, sr: int=DEFAULT_SR) -> dict:
     "The synthetic world's sound parameters read from any waveform (NaN or None where absent)."
-    f0 = pitch(wav, sr)
+    f0 = pitch(wav, sr, fmin=PROBE_FMIN, fmax=PROBE_FMAX)  # a search over the world's range: 3x faster than 65-2100 Hz
     midi = float(hz_to_midi(f0)) if np.isfinite(f0) else float('nan')
     note = round(midi) if np.isfinite(midi) else None
     return dict(freq=f0, midi=midi, pitch_class=None if note is None else note % 12, octave=None if note is None else note//12 - 1,
