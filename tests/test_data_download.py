@@ -1,5 +1,5 @@
 "download_digits, with the network replaced by copies of the shared data: checksums accept the real files and refuse damaged ones."
-import io, os, shutil, zipfile
+import io, os, zipfile
 from pathlib import Path
 
 import pytest

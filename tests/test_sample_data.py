@@ -3,7 +3,7 @@ import json
 
 import torch
 from conftest import ROOT
-from synesthesia.data import make_sample_data, find_pairs, PairedFolder, pair_dls, SynthWorld
+from synesthesia.data import make_sample_data, find_pairs, PairedFolder, pair_dls
 
 DATA = ROOT/'data'
 
