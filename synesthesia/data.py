@@ -340,7 +340,7 @@ def synth_image(p: SynthParams, # the item's parameters
     color = torch.tensor(colorsys.hls_to_rgb(p.hue/360, p.lightness, 1.))[:, None, None]
     return (bg*(1 - m) + color*m).float()
 
-# %% ../nbs/01_data.ipynb #491bef17
+# %% ../nbs/01_data.ipynb #6c5fc8ae
 class SynthWorld:
     "`n` synthetic (sound, picture) pairs; item `i` is the same for the same `seed`."
     def __init__(self, n: int=1000, # number of items
@@ -359,6 +359,7 @@ class SynthWorld:
         "(waveform, image) of item `i`."
         p = self.params(i)
         return synth_audio(p, self.sr, self.dur), synth_image(p, self.img_size)
+    def image(self, i: int) -> torch.Tensor: return synth_image(self.params(i), self.img_size)  # the picture alone
     def __repr__(self): return f'SynthWorld(n={self.n}, seed={self.seed}, sr={self.sr}, dur={self.dur}, img_size={self.img_size})'
 
 # %% ../nbs/01_data.ipynb #5fc4e135
@@ -581,7 +582,7 @@ def find_pairs(root: str|Path, # a folder with audio/ and images/ inside
     if not pairs: raise ValueError(f'{root}: no usable pairs' + (f' ({len(problems)} file(s) left out: {problems[0][0].name}: {problems[0][1]}, ...)' if problems else ''))
     return PairReport(root, pairs, problems)
 
-# %% ../nbs/01_data.ipynb #3e95e947
+# %% ../nbs/01_data.ipynb #61378adf
 class PairedFolder:
     "The (waveform, picture) pairs of a folder, loaded on demand; see `find_pairs`."
     def __init__(self, root: str|Path, # a folder with audio/ and images/
@@ -595,6 +596,7 @@ class PairedFolder:
     def __getitem__(self, i):
         a, im = self.pairs[i]
         return load_audio(a, self.sr, self.dur), load_image(im, self.img_size)
+    def image(self, i): return load_image(self.pairs[i][1], self.img_size)  # the picture alone
     def __repr__(self): return f'PairedFolder({self.report.root}, {len(self)} pairs)'
 
 # %% ../nbs/01_data.ipynb #9eb52ef3
@@ -799,7 +801,7 @@ def fsdd_recordings(root: Path|None=None) -> list:
     if not recs: raise FileNotFoundError(f'{folder}: holds no recordings')
     return recs
 
-# %% ../nbs/01_data.ipynb #c6956a43
+# %% ../nbs/01_data.ipynb #d80d4d7e
 def digit_split(recs: list, # from `fsdd_recordings`
                 split: str='train', # 'train', 'valid' or 'test'
                 holdout: str='takes', # 'takes': takes 0-4 test, 5-9 validate; 'speakers': `test_speakers` test, takes 0-4 of the rest validate
@@ -844,9 +846,11 @@ class DigitPairs:
     def __len__(self): return len(self.recs)
     def __getitem__(self, i):
         "(waveform, picture) of pair `i`; the digit is `labels[i]`."
-        wav = load_audio(self.recs[i][0], self.sr, self.dur, crop='center')
+        return load_audio(self.recs[i][0], self.sr, self.dur, crop='center'), self.image(i)
+    def image(self, i):
+        "The picture of pair `i` alone."
         im = Image.fromarray(self.images[self.image_idx[i]]).convert('RGB').resize((self.img_size, self.img_size), Image.Resampling.LANCZOS)
-        return wav, torch.from_numpy(np.asarray(im, dtype=np.float32)/255).permute(2, 0, 1).contiguous()
+        return torch.from_numpy(np.asarray(im, dtype=np.float32)/255).permute(2, 0, 1).contiguous()
     def __repr__(self): return f"DigitPairs({', '.join(f'{k}={v!r}' for k, v in self.desc.items())}, n={len(self)})"
 
 # %% ../nbs/01_data.ipynb #918748e8
@@ -899,7 +903,7 @@ def download_digits(root: Path|None=None, # data folder; default `data_root()`
     if (new := sorted(set(found) - set(FSDD_SPEAKER_MD5))): warnings.warn(f'FSDD speakers {new} are newer than the verified snapshot: kept unverified')
     return root
 
-# %% ../nbs/01_data.ipynb #6232657c
+# %% ../nbs/01_data.ipynb #02dc3d4b
 class MelCache:
     "A dataset's sounds as log-mel spectrograms, computed once into a memory-mapped file keyed by the convention."
     def __init__(self, ds, # a dataset of (waveform, picture) with fixed-length sounds
@@ -929,7 +933,9 @@ class MelCache:
         _atomic_write(self.path, write)
 
     def __len__(self): return len(self.ds)
-    def __getitem__(self, i): return torch.from_numpy(np.array(self.mels[i], dtype=np.float32)), self.ds[i][1]
+    def __getitem__(self, i):
+        img = self.ds.image(i) if hasattr(self.ds, 'image') else self.ds[i][1]  # skip decoding the sound the cache replaces
+        return torch.from_numpy(np.array(self.mels[i], dtype=np.float32)), img
     def __getattr__(self, k):  # the dataset's own attributes (labels, params, sr, ...) stay reachable
         if k in ('ds', 'mel', 'mels', 'path'): raise AttributeError(k)
         return getattr(self.ds, k)
