@@ -119,7 +119,7 @@ def save_audio(path: str|Path, # .wav (16-bit PCM), .flac, .ogg or .mp3
     _atomic_write(path, lambda tmp: sf.write(tmp, wav.numpy(), sr, **fmt))
     return path
 
-# %% ../nbs/01_data.ipynb #cef0f2b9
+# %% ../nbs/01_data.ipynb #fbb26134
 def _to_rgb(im: Image.Image) -> Image.Image:
     "Plain 8-bit RGB from any PIL mode: 16- and 32-bit values scaled, transparency laid over white."
     if im.mode in ('I;16', 'I;16B', 'I;16L', 'I'):
@@ -132,6 +132,10 @@ def _to_rgb(im: Image.Image) -> Image.Image:
         im = im.convert('RGBA')
         return Image.alpha_composite(Image.new('RGBA', im.size, (255, 255, 255, 255)), im).convert('RGB')
     return im.convert('RGB')
+
+def _pil_to_tensor(im: Image.Image) -> torch.Tensor:
+    "An RGB PIL image as a `(3, h, w)` `float32` tensor in [0, 1]."
+    return torch.from_numpy(np.asarray(im, dtype=np.float32)/255).permute(2, 0, 1).contiguous()
 
 def load_image(path: str|Path, # a .png or .jpg file (anything PIL reads)
                size: int|None=64, # side of the square result in pixels; None keeps the picture as it is
@@ -152,7 +156,7 @@ def load_image(path: str|Path, # a .png or .jpg file (anything PIL reads)
     if size is not None:
         if fit == 'crop': im = ImageOps.fit(im, (size, size), Image.Resampling.LANCZOS)
         else: im = im.resize((size, size), Image.Resampling.LANCZOS)
-    return torch.from_numpy(np.asarray(im, dtype=np.float32)/255).permute(2, 0, 1).contiguous()
+    return _pil_to_tensor(im)
 
 # %% ../nbs/01_data.ipynb #bebf7996
 def save_image(path: str|Path, # .png (lossless) or .jpg
@@ -169,7 +173,7 @@ def save_image(path: str|Path, # .png (lossless) or .jpg
     _atomic_write(path, lambda tmp: Image.fromarray(arr).save(tmp, format='JPEG' if 'quality' in kw else 'PNG', **kw))
     return path
 
-# %% ../nbs/01_data.ipynb #c038a8f9
+# %% ../nbs/01_data.ipynb #2e712170
 _MEL_TRANSFORMS = {}  # (spectral settings, device) -> torchaudio transform, built once each
 _CPU_CHUNK = 8        # clips per STFT call on a CPU (see `bench/features.py`)
 
@@ -234,10 +238,13 @@ class MelSpec:
         "Normalised log-mel spectrogram, `(..., samples)` -> `(..., n_mels, frames)`."
         return self.normalize(self.log_mel(wav))
 
+    def with_stats(self, log_mels: torch.Tensor) -> MelSpec:
+        "A copy whose `mean` and `std` are those of `log_mels` (unnormalised, as `log_mel` makes them)."
+        m = log_mels.double()
+        return replace(self, mean=m.mean().item(), std=m.std().item())
     def fit_stats(self, wavs: torch.Tensor) -> MelSpec:
         "A copy whose `mean` and `std` are those of the log-mel values of `wavs` (a batch of training sounds)."
-        m = self.log_mel(wavs).double()
-        return replace(self, mean=m.mean().item(), std=m.std().item())
+        return self.with_stats(self.log_mel(wavs))
 
     def to_dict(self) -> dict: return asdict(self)
     @classmethod
@@ -714,7 +721,7 @@ def _caption(ds, i):
     if hasattr(ds, 'pairs'): return ds.pairs[i][0].stem
     return f'item {i}'
 
-# %% ../nbs/01_data.ipynb #e217c945
+# %% ../nbs/01_data.ipynb #5a5512bb
 def pair_dls(train, # dataset of (waveform, picture) items: `SynthWorld`, `PairedFolder`, `DigitPairs`, ...
              valid, # the same kind, for validation
              direction: str='audio2image', # which side is the model's input: 'audio2image' or 'image2audio'
@@ -737,8 +744,7 @@ def pair_dls(train, # dataset of (waveform, picture) items: `SynthWorld`, `Paire
     mel = mel or getattr(train, 'mel', None) or MelSpec(sr=getattr(train, 'sr', DEFAULT_SR))
     if (mel.mean, mel.std) == (0., 1.):
         sounds = torch.stack([train[i][0] for i in range(min(256, len(train)))])
-        if sounds.ndim == 2: mel = mel.fit_stats(sounds)
-        else: mel = replace(mel, mean=sounds.double().mean().item(), std=sounds.double().std().item())  # cached log-mels
+        mel = mel.fit_stats(sounds) if sounds.ndim == 2 else mel.with_stats(sounds)  # waveforms, or cached log-mels
     tfms = [AudioAugment(shift, gain_db, mel.sr)] + ([ImageAugment()] if flip else []) + [ToMel(mel), SpecAugment(freq_mask, time_mask), Direction(direction)]
     workers = _default_workers() if num_workers is None else num_workers
     kw = dict(bs=bs, num_workers=workers, create_batch=_collate, device=device)
@@ -801,7 +807,7 @@ def fsdd_recordings(root: Path|None=None) -> list:
     if not recs: raise FileNotFoundError(f'{folder}: holds no recordings')
     return recs
 
-# %% ../nbs/01_data.ipynb #d80d4d7e
+# %% ../nbs/01_data.ipynb #7f32bd29
 def digit_split(recs: list, # from `fsdd_recordings`
                 split: str='train', # 'train', 'valid' or 'test'
                 holdout: str='takes', # 'takes': takes 0-4 test, 5-9 validate; 'speakers': `test_speakers` test, takes 0-4 of the rest validate
@@ -849,8 +855,8 @@ class DigitPairs:
         return load_audio(self.recs[i][0], self.sr, self.dur, crop='center'), self.image(i)
     def image(self, i):
         "The picture of pair `i` alone."
-        im = Image.fromarray(self.images[self.image_idx[i]]).convert('RGB').resize((self.img_size, self.img_size), Image.Resampling.LANCZOS)
-        return torch.from_numpy(np.asarray(im, dtype=np.float32)/255).permute(2, 0, 1).contiguous()
+        im = Image.fromarray(self.images[self.image_idx[i]]).convert('RGB')
+        return _pil_to_tensor(im.resize((self.img_size, self.img_size), Image.Resampling.LANCZOS))
     def __repr__(self): return f"DigitPairs({', '.join(f'{k}={v!r}' for k, v in self.desc.items())}, n={len(self)})"
 
 # %% ../nbs/01_data.ipynb #918748e8
