@@ -80,7 +80,7 @@ def mean_pairwise_l1(x): return float(np.mean([(a - b).abs().mean().item() for a
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--budget', type=float, default=300., help='most seconds of fitting per model')
-    ap.add_argument('--epochs', type=int, default=12, help='epochs of each translator')
+    ap.add_argument('--epochs', type=int, default=8, help='epochs of each translator')
     ap.add_argument('--draws', type=int, default=4, help='pictures drawn per test recording')
     ap.add_argument('--steps', type=int, default=16, help='Euler steps per drawing')
     ap.add_argument('--cache', default=str(ROOT/'bench'/'cache'))
