@@ -24,7 +24,7 @@ from fastai.basics import Learner
 from fastai.callback.schedule import fit_one_cycle  # noqa: F401 (patches Learner)
 
 from _common import write_result, ROOT
-from synth_quality import TimeBudget
+from synth_quality import TimeBudget, InMemory
 from synesthesia.core import seed_everything
 from synesthesia.data import DigitPairs, MelSpec, MelCache, pair_dls
 from synesthesia.backbones import create
@@ -35,14 +35,6 @@ SIZE = 32
 def picture(a: np.ndarray) -> torch.Tensor:
     "A 28x28 written digit as DigitPairs draws it: RGB, resized to SIZE with Lanczos, in [0, 1]."
     return torch.from_numpy(np.asarray(Image.fromarray(a).convert('RGB').resize((SIZE, SIZE), Image.Resampling.LANCZOS))).permute(2, 0, 1).float()/255
-
-class InMemory:
-    def __init__(self, ds, mel, cache):
-        self.ds, self.labels = ds, torch.as_tensor(ds.labels)
-        self.mels = torch.from_numpy(np.asarray(MelCache(ds, mel, cache).mels, dtype=np.float32))
-        self.imgs = torch.stack([ds.image(i) for i in range(len(ds))])
-    def __len__(self): return len(self.ds)
-    def __getitem__(self, i): return self.mels[i], self.imgs[i]
 
 def classifier(width=32):
     "A small CNN digit classifier over (3, 32, 32) pictures."
@@ -112,7 +104,7 @@ def main():
             if flow: draws = torch.stack([torch.cat([model.sample(b, steps=a.steps, seed=k) for b in test_mels.split(128)]) for k in range(a.draws)], 1)
             else: draws = torch.cat([model(b) for b in test_mels.split(128)])[:, None]
         n, k = draws.shape[:2]
-        rec = accuracy(clf, draws.flatten(0, 1), te.labels.repeat_interleave(k))
+        rec = accuracy(clf, draws.flatten(0, 1), torch.as_tensor(te.ds.labels).repeat_interleave(k))
         div = np.mean([mean_pairwise_l1(d) for d in draws]) if k > 1 else 0.
         res[name] = dict(info, recognised=round(rec, 4), diversity_l1=round(float(div), 4), n_recordings=n, draws_per_recording=k,
                          euler_steps=a.steps if flow else None, n_params=sum(p.numel() for p in model.parameters()))
