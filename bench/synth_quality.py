@@ -16,14 +16,13 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import torch
-from torch import nn
 from fastai.basics import Learner, Callback, CancelFitException
 from fastai.callback.schedule import fit_one_cycle  # noqa: F401 (patches Learner)
 
 from _common import write_result, ROOT
 from synesthesia.core import seed_everything
 from synesthesia.data import SynthWorld, MelSpec, MelCache, pair_dls, probe_errors, probe_scores
-from synesthesia.audio2img import Audio2Image, Retrieval, spectrogram_picture, chroma_picture
+from synesthesia.audio2img import Audio2Image, SharpMSE, Retrieval, spectrogram_picture, chroma_picture
 from synesthesia.img2audio import Image2Audio, I2A_MEL, mel_to_audio, spectrogram_sound, world_sound
 
 BARS = {'audio2image': dict(hue_within_15deg=0.95, shape_acc=0.95, stripes_exact=0.90),
@@ -31,9 +30,9 @@ BARS = {'audio2image': dict(hue_within_15deg=0.95, shape_acc=0.95, stripes_exact
 TOLS = dict(hue_tol=15, cents_tol=50, tempo_tol=10)
 # The default configs: what `Audio2Image()` and `Image2Audio()` are, trained on this many items for this many epochs
 CONFIGS = {'audio2image': dict(model=dict(encoder='cnn', decoder='cnn', d=128, width=16), mel=MelSpec(),
-                               n_train=4096, epochs=7, bs=32, lr=3e-3),
+                               n_train=4096, epochs=8, bs=32, lr=3e-3, loss=dict(w=3., dims=(-2, -1))),
            'image2audio': dict(model=dict(encoder='cnn', decoder='cnn', d=128, width=16), mel=I2A_MEL,
-                               n_train=4096, epochs=4, bs=16, lr=5e-3)}
+                               n_train=4096, epochs=16, bs=16, lr=5e-3, loss=dict(w=3., dims=(-1,)))}
 TRAIN_SEED, VALID_SEED, EVAL_SEED = 0, 1, 2
 
 class TimeBudget(Callback):
@@ -60,13 +59,13 @@ def train(direction, cfg, budget, cache):
     dls = pair_dls(tr, va, direction, bs=cfg['bs'], mel=cfg['mel'], shift=0, freq_mask=0, time_mask=0, device='cpu', seed=0)
     data_s = time.time() - t0
     model = Audio2Image(**cfg['model']) if direction == 'audio2image' else Image2Audio(**cfg['model'])
-    learn = Learner(dls, model, loss_func=nn.L1Loss(), cbs=TimeBudget(budget))
+    learn = Learner(dls, model, loss_func=SharpMSE(**cfg['loss']), cbs=TimeBudget(budget))
     learn.budget_hit = False
     t0 = time.time()
     with learn.no_bar(): learn.fit_one_cycle(cfg['epochs'], cfg['lr'])
     fit_s = time.time() - t0
     return learn, dict(train_seconds=round(fit_s, 1), data_seconds=round(data_s, 1), budget_hit=learn.budget_hit,
-                       epochs=cfg['epochs'], n_train=cfg['n_train'], batch_size=cfg['bs'], lr=cfg['lr'], model=cfg['model'],
+                       epochs=cfg['epochs'], loss=f"SharpMSE({cfg['loss']})", n_train=cfg['n_train'], batch_size=cfg['bs'], lr=cfg['lr'], model=cfg['model'],
                        mel=cfg['mel'].to_dict() | dls.mel.to_dict(), n_params=sum(p.numel() for p in model.parameters()),
                        final_valid_loss=round(float(learn.recorder.values[-1][1]), 4) if learn.recorder.values else None)
 

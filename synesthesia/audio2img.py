@@ -21,8 +21,8 @@ from .data import MelSpec, load_audio, fit_length
 from .backbones import create
 
 # %% auto #0
-__all__ = ['PITCH_COLORS', 'spectrogram_picture', 'chroma_picture', 'cnn_width', 'Audio2Image', 'translate', 'time_features',
-           'FiLMBlock', 'FlowNet', 'FlowTranslator', 'FlowMatching', 'Audio2ImageFlow', 'Retrieval']
+__all__ = ['PITCH_COLORS', 'spectrogram_picture', 'chroma_picture', 'cnn_width', 'Audio2Image', 'translate', 'SharpMSE',
+           'time_features', 'FiLMBlock', 'FlowNet', 'FlowTranslator', 'FlowMatching', 'Audio2ImageFlow', 'Retrieval']
 
 # %% ../nbs/03_audio2img.ipynb #a1ae0335
 def spectrogram_picture(wav: torch.Tensor, # mono waveform
@@ -80,7 +80,20 @@ def translate(model: nn.Module, # an `Audio2Image`
     model.eval()
     with torch.no_grad(): return model(mel.to_mel(wav.to(dev))[None, None])[0].cpu()
 
-# %% ../nbs/03_audio2img.ipynb #4b2e5cb0
+# %% ../nbs/03_audio2img.ipynb #127d92ba
+class SharpMSE(nn.Module):
+    "Mean squared error plus `w` times the squared error of neighbour differences along `dims` (the gradient difference loss of Mathieu et al., 2016)."
+    def __init__(self, w: float=3., # weight of the difference terms
+                 dims: tuple=(-2, -1), # axes whose neighbour differences must match: (-2, -1) for pictures, (-1,) for time in a spectrogram
+                ):
+        super().__init__()
+        self.w, self.dims = w, tuple(dims)
+    def forward(self, pred, target):
+        loss = F.mse_loss(pred, target)
+        for d in self.dims: loss = loss + self.w*F.mse_loss(pred.diff(dim=d), target.diff(dim=d))
+        return loss
+
+# %% ../nbs/03_audio2img.ipynb #7b28773e
 def time_features(t: torch.Tensor, n: int=16) -> torch.Tensor:
     "Sinusoidal features `(b, 2n)` of times `t` in [0, 1], at frequencies 1 to 1000 cycles per unit."
     f = torch.logspace(0, 3, n, device=t.device)*2*math.pi
@@ -177,7 +190,7 @@ def Audio2ImageFlow(encoder: str='cnn', # name of an `audio_encoder` in the regi
     enc = create('audio_encoder', encoder, d=d, n_mels=n_mels, **cnn_width(encoder, width))
     return FlowTranslator(enc, (3, size, size), d, width)
 
-# %% ../nbs/03_audio2img.ipynb #147df6b9
+# %% ../nbs/03_audio2img.ipynb #41ce75d8
 class Retrieval:
     "Baseline: answer each source with the target of the training pair whose source is nearest in a learned embedding."
     def __init__(self, embed: nn.Module, # maps a batch of sources to `(b, d)` embeddings, e.g. a trained translator's encoder

@@ -156,7 +156,7 @@ class ImageViT(nn.Module):
         x = torch.cat([self.cls.expand(len(x), -1, -1), x], 1) + self.pos[:x.shape[1] + 1]
         return self.head(self.encoder(x)[:, 0])
 
-# %% ../nbs/02_backbones.ipynb #f03b7c48
+# %% ../nbs/02_backbones.ipynb #4cf93349
 def _up_block(ni, nf): return nn.Sequential(nn.Upsample(scale_factor=2, mode='nearest'), conv_block(ni, nf))
 
 @register('image_decoder', 'cnn')
@@ -175,18 +175,18 @@ class ImageDecoderCNN(nn.Module):
 
 @register('mel_decoder', 'cnn')
 class MelDecoderCNN(nn.Module):
-    "Linear to a coarse (n_mels/8, frames/8) grid, three upsampling conv blocks, trimmed to (n_mels, frames)."
-    def __init__(self, d: int=128, n_mels: int=64, n_frames: int=126, width: int=32):
+    "1-D CNN over time with the mel bands as channels: linear to a coarse time grid, upsampling convolutions, then a per-frame MLP to the bands."
+    def __init__(self, d: int=128, n_mels: int=64, n_frames: int=126, width: int=32, n_up: int=2):
         super().__init__()
-        self.n_mels, self.n_frames = n_mels, n_frames
-        self.hw = (math.ceil(n_mels/8), math.ceil(n_frames/8))
-        self.stem = nn.Linear(d, 4*width*self.hw[0]*self.hw[1])
-        self.ups = nn.Sequential(_up_block(4*width, 2*width), _up_block(2*width, width), _up_block(width, width))
-        self.out = nn.Conv2d(width, 1, 3, padding=1)
-        self.c0 = 4*width
+        self.n_frames, self.c, self.t0 = n_frames, 8*width, math.ceil(n_frames/2**n_up)
+        self.stem = nn.Linear(d, self.c*self.t0)
+        block = lambda: nn.Sequential(nn.Upsample(scale_factor=2, mode='nearest'), nn.Conv1d(self.c, self.c, 5, padding=2, bias=False),
+                                      nn.BatchNorm1d(self.c), nn.GELU())
+        self.ups = nn.Sequential(*[block() for _ in range(n_up)])
+        self.out = nn.Sequential(nn.Conv1d(self.c, 32*width, 1), nn.GELU(), nn.Conv1d(32*width, n_mels, 1))  # each frame's bands, from its features
     def forward(self, z):
-        x = self.stem(z).view(len(z), self.c0, *self.hw)
-        return self.out(self.ups(x))[..., :self.n_mels, :self.n_frames]
+        x = self.ups(self.stem(z).view(len(z), self.c, self.t0))
+        return self.out(x)[:, None, :, :self.n_frames]
 
 @register('mel_decoder', 'gru')
 class MelDecoderGRU(nn.Module):
