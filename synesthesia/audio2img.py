@@ -93,7 +93,7 @@ class SharpMSE(nn.Module):
         for d in self.dims: loss = loss + self.w*F.mse_loss(pred.diff(dim=d), target.diff(dim=d))
         return loss
 
-# %% ../nbs/03_audio2img.ipynb #7b28773e
+# %% ../nbs/03_audio2img.ipynb #de1367ac
 def time_features(t: torch.Tensor, n: int=16) -> torch.Tensor:
     "Sinusoidal features `(b, 2n)` of times `t` in [0, 1], at frequencies 1 to 1000 cycles per unit."
     f = torch.logspace(0, 3, n, device=t.device)*2*math.pi
@@ -113,13 +113,15 @@ class FiLMBlock(nn.Module):
         return self.skip(x) + F.silu(self.n2(self.c2(h)))
 
 class FlowNet(nn.Module):
-    "Velocity field `v(x_t, t | c)`: `(b, channels, h, w)`, times `(b,)`, condition `(b, d)` -> `(b, channels, h, w)`; a two-level U-Net with FiLM."
-    def __init__(self, channels: int=3, d: int=128, width: int=32):
+    "Velocity field `v(x_t, t | c)`: `(b, channels [+ extra], h, w)`, times `(b,)`, condition `(b, d)` -> `(b, channels, h, w)`; a two-level U-Net with FiLM."
+    def __init__(self, channels: int=3, d: int=128, width: int=32,
+                 extra: int=0, # further input channels beside `x_t` (a guide picture), read but not predicted
+                ):
         super().__init__()
         w = width
         self.embed_t = nn.Sequential(nn.Linear(32, d), nn.SiLU(), nn.Linear(d, d))
         self.embed_c = nn.Sequential(nn.Linear(d, d), nn.SiLU(), nn.Linear(d, d))
-        self.inp = nn.Conv2d(channels, w, 3, padding=1)
+        self.inp = nn.Conv2d(channels + extra, w, 3, padding=1)
         self.down1, self.down2, self.mid = FiLMBlock(w, w, d), FiLMBlock(w, 2*w, d), FiLMBlock(2*w, 2*w, d)
         self.up2, self.up1 = FiLMBlock(4*w, w, d), FiLMBlock(2*w, w, d)
         self.out = nn.Conv2d(w, channels, 3, padding=1)
@@ -142,10 +144,18 @@ class FlowTranslator(nn.Module):
                  d: int=128, # latent size
                  width: int=32, # channel width of the `FlowNet`
                  value_range: tuple|None=(0., 1.), # outputs' range, mapped to [-1, 1] for the flow; None: already about unit scale
+                 guide: nn.Module|None=None, # a trained deterministic translator of the same sources, kept frozen: the flow sees its output
                 ):
         super().__init__()
         self.encoder, self.shape, self.value_range = encoder, tuple(shape), value_range
-        self.net = FlowNet(shape[0], d, width)
+        self.guide = guide.requires_grad_(False) if guide is not None else None
+        self.net = FlowNet(shape[0], d, width, extra=shape[0] if guide is not None else 0)
+    def guided(self, src, x):
+        "`x` with the guide's output for `src` beside it as extra channels (just `x` without a guide)."
+        if self.guide is None: return x
+        with torch.no_grad(): g = self.to_flow(self.guide.eval()(src))
+        if g.shape[1:] != x.shape[1:]: raise ValueError(f'the guide draws {tuple(g.shape[1:])}, the flow {tuple(x.shape[1:])}')
+        return torch.cat([x, g], 1)
     def to_flow(self, y):
         if self.value_range is None: return y
         lo, hi = self.value_range
@@ -154,7 +164,7 @@ class FlowTranslator(nn.Module):
         if self.value_range is None: return x
         lo, hi = self.value_range
         return ((x + 1)/2*(hi - lo) + lo).clamp(lo, hi)
-    def forward(self, src, x_t, t): return self.net(x_t, t, self.encoder(src))
+    def forward(self, src, x_t, t): return self.net(self.guided(src, x_t), t, self.encoder(src))
     @torch.no_grad()
     def sample(self, src: torch.Tensor, # a batch of sources
                steps: int=16, # Euler steps from noise (t = 0) to an output (t = 1)
@@ -168,7 +178,7 @@ class FlowTranslator(nn.Module):
         g = None if seed is None else torch.Generator(dev).manual_seed(seed)
         x = torch.randn(len(src), *self.shape, generator=g, device=dev)
         for i in range(steps):
-            x = x + self.net(x, torch.full((len(src),), i/steps, device=dev), c)/steps
+            x = x + self.net(self.guided(src, x), torch.full((len(src),), i/steps, device=dev), c)/steps
         return self.from_flow(x)
 
 class FlowMatching(Callback):
