@@ -111,7 +111,7 @@ def sonify(model: nn.Module, # an `Image2Audio`
     with torch.no_grad(): m = model(img.to(dev)[None])[0, 0]
     return mel_to_audio(m, mel, n_iter).cpu()
 
-# %% ../nbs/04_img2audio.ipynb #793c36c3
+# %% ../nbs/04_img2audio.ipynb #09569e54
 def Image2AudioFlow(encoder: str='cnn', # name of an `image_encoder` in the registry
                     d: int=128, # latent size
                     n_mels: int=I2A_MEL.n_mels, # mel bands of the output
