@@ -5,9 +5,9 @@
 Trains, on spoken x written digits (held-out takes), the deterministic head (`Audio2Image`, L1) and the flow-matching
 head (a `FlowTranslator` whose audio encoder starts as the deterministic head's trained one, and which sees that head's
 picture as a guide, so it learns how the written digits vary around it: the flow loss alone is a weak signal for learning
-to tell spoken digits apart, see `--flow_encoder scratch` and `--flow_guide 0`), each for at most `--budget` seconds; trains a small digit classifier on the
-training pool's written digits and reports its accuracy on the test pool's real digits. Then, for every test
-recording, draws `--draws` pictures and reports:
+to tell spoken digits apart, see `--flow_encoder scratch` and `--flow_guide 0`), each for at most `--budget` seconds;
+trains a small digit classifier on the training pool's written digits and reports its accuracy on the test pool's real
+digits. Then, for every test recording, draws `--draws` pictures and reports:
 - recognised: the share of drawn pictures the classifier reads as the spoken digit;
 - diversity: the mean L1 distance (per pixel, pictures in [0, 1]) between two drawings for the same recording,
   beside the same distance between two real written digits of the same class (what "as varied as real digits"
@@ -30,7 +30,7 @@ from synth_quality import TimeBudget, InMemory
 from synesthesia.core import seed_everything
 from synesthesia.data import DigitPairs, MelSpec, MelCache, pair_dls
 from synesthesia.backbones import create
-from synesthesia.audio2img import Audio2Image, Audio2ImageFlow, FlowTranslator, FlowMatching
+from synesthesia.audio2img import Audio2Image, FlowTranslator, FlowMatching
 
 SIZE = 32
 
@@ -78,7 +78,7 @@ def main():
     ap.add_argument('--flow_epochs', type=int, default=12, help='epochs of the flow-matching translator')
     ap.add_argument('--flow_encoder', choices=['deterministic', 'scratch'], default='deterministic',
                     help="the flow's audio encoder: the deterministic head's trained one (fine-tuned), or a fresh one")
-    ap.add_argument('--flow_guide', type=int, default=1, help='1: the flow sees the deterministic head\'s picture (needs --flow_encoder deterministic); 0: it does not')
+    ap.add_argument('--flow_guide', type=int, default=1, help='1: the flow sees the deterministic head\'s picture; 0: it does not')
     ap.add_argument('--draws', type=int, default=4, help='pictures drawn per test recording')
     ap.add_argument('--steps', type=int, default=16, help='Euler steps per drawing')
     ap.add_argument('--cache', default=str(ROOT/'bench'/'cache'))
@@ -105,9 +105,9 @@ def main():
     for name, flow in (('deterministic', False), ('flow', True)):
         seed_everything(0)
         if not flow: model = Audio2Image(size=SIZE)
-        elif a.flow_encoder == 'deterministic':  # start from an encoder that already tells the spoken digits apart
-            model = FlowTranslator(copy.deepcopy(det.encoder), (3, SIZE, SIZE), d=128, width=32, guide=det if a.flow_guide else None)
-        else: model = Audio2ImageFlow(size=SIZE)
+        else:  # the deterministic head's encoder already tells the spoken digits apart
+            enc = copy.deepcopy(det.encoder) if a.flow_encoder == 'deterministic' else create('audio_encoder', 'cnn', d=128, width=32)
+            model = FlowTranslator(enc, (3, SIZE, SIZE), d=128, width=32, guide=det if a.flow_guide else None)
         learn, info = fit(model, dls, a.flow_epochs if flow else a.epochs, a.budget, flow)
         if not flow: det = model
         if flow: info.update(encoder='the deterministic head\'s trained encoder, fine-tuned' if a.flow_encoder == 'deterministic'

@@ -93,7 +93,7 @@ class SharpMSE(nn.Module):
         for d in self.dims: loss = loss + self.w*F.mse_loss(pred.diff(dim=d), target.diff(dim=d))
         return loss
 
-# %% ../nbs/03_audio2img.ipynb #de1367ac
+# %% ../nbs/03_audio2img.ipynb #71aa8ff4
 def time_features(t: torch.Tensor, n: int=16) -> torch.Tensor:
     "Sinusoidal features `(b, 2n)` of times `t` in [0, 1], at frequencies 1 to 1000 cycles per unit."
     f = torch.logspace(0, 3, n, device=t.device)*2*math.pi
@@ -150,12 +150,13 @@ class FlowTranslator(nn.Module):
         self.encoder, self.shape, self.value_range = encoder, tuple(shape), value_range
         self.guide = guide.requires_grad_(False) if guide is not None else None
         self.net = FlowNet(shape[0], d, width, extra=shape[0] if guide is not None else 0)
-    def guided(self, src, x):
-        "`x` with the guide's output for `src` beside it as extra channels (just `x` without a guide)."
-        if self.guide is None: return x
+    def guide_picture(self, src):
+        "The guide's output for `src` on the flow's scale (None without a guide): the same at every step, so made once per batch."
+        if self.guide is None: return None
         with torch.no_grad(): g = self.to_flow(self.guide.eval()(src))
-        if g.shape[1:] != x.shape[1:]: raise ValueError(f'the guide draws {tuple(g.shape[1:])}, the flow {tuple(x.shape[1:])}')
-        return torch.cat([x, g], 1)
+        if g.shape[1:] != self.shape: raise ValueError(f'the guide draws {tuple(g.shape[1:])}, the flow {self.shape}')
+        return g
+    def velocity(self, x, t, c, g=None): return self.net(x if g is None else torch.cat([x, g], 1), t, c)
     def to_flow(self, y):
         if self.value_range is None: return y
         lo, hi = self.value_range
@@ -164,7 +165,7 @@ class FlowTranslator(nn.Module):
         if self.value_range is None: return x
         lo, hi = self.value_range
         return ((x + 1)/2*(hi - lo) + lo).clamp(lo, hi)
-    def forward(self, src, x_t, t): return self.net(self.guided(src, x_t), t, self.encoder(src))
+    def forward(self, src, x_t, t): return self.velocity(x_t, t, self.encoder(src), self.guide_picture(src))
     @torch.no_grad()
     def sample(self, src: torch.Tensor, # a batch of sources
                steps: int=16, # Euler steps from noise (t = 0) to an output (t = 1)
@@ -174,11 +175,11 @@ class FlowTranslator(nn.Module):
         if not (isinstance(steps, int) and steps >= 1): raise ValueError(f'steps={steps!r}: expected a positive number of Euler steps')
         dev = next(self.parameters()).device
         src = src.to(dev)
-        c = self.encoder(src)
+        c, guide = self.encoder(src), self.guide_picture(src)
         g = None if seed is None else torch.Generator(dev).manual_seed(seed)
         x = torch.randn(len(src), *self.shape, generator=g, device=dev)
         for i in range(steps):
-            x = x + self.net(self.guided(src, x), torch.full((len(src),), i/steps, device=dev), c)/steps
+            x = x + self.velocity(x, torch.full((len(src),), i/steps, device=dev), c, guide)/steps
         return self.from_flow(x)
 
 class FlowMatching(Callback):
