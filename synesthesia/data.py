@@ -605,6 +605,11 @@ class PairedFolder:
         return load_audio(a, self.sr, self.dur), load_image(im, self.img_size)
     def image(self, i): return load_image(self.pairs[i][1], self.img_size)  # the picture alone
     def __repr__(self): return f'PairedFolder({self.report.root}, {len(self)} pairs)'
+    @property
+    def cache_key(self) -> str:
+        "Names, sizes and modification times of every file, with the loading settings: a cache built from other files never matches."
+        stats = [(str(f), f.stat().st_size, f.stat().st_mtime_ns) for pair in self.pairs for f in pair]
+        return f'PairedFolder(sr={self.sr}, dur={self.dur}, img_size={self.img_size}, files={stats})'
 
 # %% ../nbs/01_data.ipynb #9eb52ef3
 def make_sample_data(root: str|Path='data', # where to write train/ and val/
@@ -919,7 +924,7 @@ class MelCache:
                  dtype=np.float16, # half precision: half the disk, plenty for log magnitudes
                 ):
         self.ds, self.mel = ds, mel
-        key = hashlib.sha1(repr(ds).encode()).hexdigest()[:10]
+        key = hashlib.sha1(getattr(ds, 'cache_key', repr(ds)).encode()).hexdigest()[:10]  # what the items are
         folder = Path(folder) if folder else data_root().parent/'cache'
         self.path = folder/f'{type(ds).__name__}-{key}-mel{mel.hash}-{len(ds)}.npy'
         if not self.path.is_file(): self._build(bs, dtype)

@@ -1,0 +1,177 @@
+"""The training command end to end, in fresh processes as a user runs it: the seed's command, a run killed with SIGKILL
+and resumed, bad configs, a crafted checkpoint, and two CPU processes under `accelerate launch`."""
+import os, re, signal, socket, subprocess, sys, time
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+
+from synesthesia.training import (make_config, build_model, write_checkpoint, load_checkpoint, read_train_state, find_checkpoint,
+                                  train, CheckpointError, TrainConfig)
+from synesthesia.data import MelSpec
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY = ['--set', 'n_train=256', 'n_valid=32', 'img_size=32', 'd=16', 'width=4']
+
+def cli(*args, cwd=ROOT, env=None, timeout=600):
+    "Run synesthesia_train in a fresh process."
+    return subprocess.run(['synesthesia_train', *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **(env or {})})
+
+def weights(run):
+    return load_checkpoint(run, 'last', device='cpu').model.state_dict()
+
+def test_seed_command(tmp_path):
+    "The seed's command, as written, on the repository's sample pairs: trains 100 epochs, checkpoints, exits 0."
+    out = tmp_path/'run'
+    (tmp_path/'data').mkdir()
+    r = cli('--config', 'configs/audio2img.yaml', '--data_dir', 'data/train', '--val_dir', 'data/val', '--epochs', '100',
+            '--batch_size', '16', '--output_dir', out, '--no_bar', env={'SYNESTHESIA_DATA': str(tmp_path/'data')})  # its cache goes to tmp
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert 'best valid_loss' in r.stdout
+    log = (out/'log.csv').read_text().splitlines()
+    assert len(log) == 101 and log[0].startswith('epoch,train_loss,valid_loss')
+    ck = load_checkpoint(out, 'last', device='cpu')
+    assert ck.meta['epoch'] == 100 and ck.config.data == 'data/train' and ck.config.val == 'data/val' and ck.config.batch_size == 16
+    assert yaml.safe_load((out/'config.yaml').read_text())['epochs'] == 100
+    first, last = (float(l.split(',')[2]) for l in (log[1], log[-1]))
+    assert last < first, f'valid_loss did not fall: {first} -> {last}'
+    assert len([p for p in (out/'checkpoints').iterdir() if p.name.startswith('epoch-')]) <= 3  # keep=2, plus the best
+
+def _wait_for(path, text, proc, timeout=120):
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        if path.is_file() and path.read_text().strip() == text: return
+        if proc.poll() is not None: raise AssertionError(f'the run ended early: {proc.communicate()}')
+        time.sleep(0.005)
+    raise AssertionError(f'{path} never read {text!r}')
+
+def test_sigkill_mid_epoch_then_resume(tmp_path):
+    "SIGKILL in the middle of epoch 2; --resume finishes; the result equals an uninterrupted run's."
+    args = ['--config', 'configs/audio2img.yaml', '--epochs', '3', '--batch_size', '16', '--no_bar', *TINY, f'cache_dir={tmp_path/"cache"}']
+    straight = cli(*args, '--output_dir', tmp_path/'straight')
+    assert straight.returncode == 0, straight.stderr[-3000:]
+    run = tmp_path/'killed'
+    proc = subprocess.Popen(['synesthesia_train', *map(str, args), '--output_dir', str(run)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _wait_for(run/'checkpoints'/'last', 'epoch-0001', proc)
+    time.sleep(0.3)  # into the second epoch (about 1.5 s long here)
+    assert not (run/'checkpoints'/'epoch-0002').exists(), 'killed too late: the second epoch had finished'
+    proc.send_signal(signal.SIGKILL); proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    assert find_checkpoint(run, 'last').name == 'epoch-0001'
+    again = cli(*args, '--output_dir', run)
+    assert again.returncode == 2 and 'add --resume' in again.stderr  # never overwrites a run by accident
+    resumed = cli(*args, '--output_dir', run, '--resume')
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert 'resuming' in resumed.stdout and 'after epoch 1 of 3' in resumed.stdout
+    ck = load_checkpoint(run, 'last', device='cpu')
+    assert ck.meta['epoch'] == 3
+    for (k, a), b in zip(weights(tmp_path/'straight').items(), ck.model.state_dict().values()):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6, msg=k)
+    assert len((run/'log.csv').read_text().splitlines()) == 4  # header and three epochs, none repeated
+    done = cli(*args, '--output_dir', run, '--resume')
+    assert done.returncode == 0 and 'nothing to train' in done.stdout
+
+@pytest.mark.parametrize('setup,args,says', [
+    ('unknown key', ['--set', 'lerning_rate=0.1'], "unknown key 'lerning_rate' (did you mean 'lr'?)"),
+    ('typo in a config file', ['--config', '{tmp}/typo.yaml'], "unknown key 'batchsize' (did you mean 'batch_size'?)"),
+    ('negative epochs', ['--epochs', '-5'], 'epochs=-5: expected a value > 0'),
+    ('missing data dir', ['--data_dir', '{tmp}/nowhere'], 'nowhere: no such folder'),
+    ('direction and model mismatched', ['--set', 'direction=image2audio', 'encoder=gru'], "encoder='gru' is an audio encoder, but image2audio needs an image encoder"),
+    ('missing config', ['--config', '{tmp}/nope.yaml'], 'nope.yaml: no such config file'),
+    ('unsafe YAML', ['--config', '{tmp}/evil.yaml'], 'not valid YAML'),
+    ('no GPU', ['--device', 'cuda'], '--device'),
+])
+def test_bad_config_is_one_clear_line(tmp_path, setup, args, says):
+    if setup == 'no GPU' and torch.cuda.is_available(): pytest.skip('this machine has CUDA')
+    (tmp_path/'typo.yaml').write_text('direction: audio2image\nbatchsize: 8\n')
+    (tmp_path/'evil.yaml').write_text(f"epochs: !!python/object/apply:os.system ['touch {tmp_path}/pwned']\n")
+    base = ['--config', 'configs/audio2img.yaml', '--output_dir', tmp_path/'run', '--no_bar']
+    r = cli(*base, *[a.format(tmp=tmp_path) for a in args])
+    assert r.returncode == 2, (r.returncode, r.stdout[-2000:], r.stderr[-2000:])
+    assert says in r.stderr, r.stderr
+    assert 'Traceback' not in r.stderr + r.stdout
+    errors = [l for l in r.stderr.splitlines() if 'error' in l.lower() and 'warn' not in l.lower()]
+    assert len(errors) == 1, r.stderr
+    assert not (tmp_path/'pwned').exists() and not (tmp_path/'run'/'checkpoints').exists()
+
+def _tiny_checkpoint(folder) -> Path:
+    c = make_config(dict(img_size=32, d=16, width=4))
+    return write_checkpoint(folder, build_model(c), c, MelSpec(mean=-5., std=3.), dict(epoch=1, opt={}))
+
+def test_crafted_pickle_is_refused(tmp_path):
+    "A train_state.pt that runs a command when unpickled is refused, even when its hash was updated to match."
+    import hashlib, json
+    folder = _tiny_checkpoint(tmp_path/'run'/'checkpoints'/'epoch-0001')
+    (tmp_path/'run'/'checkpoints'/'last').write_text('epoch-0001\n')
+    (tmp_path/'run'/'checkpoints'/'best').write_text('epoch-0001\n')
+    marker = tmp_path/'pwned'
+    class Exploit:
+        def __reduce__(self): return (os.system, (f'touch {marker}',))
+    torch.save({'epoch': 1, 'x': Exploit()}, folder/'train_state.pt')
+    meta = json.loads((folder/'meta.json').read_text())
+    with pytest.raises(CheckpointError, match='SHA-256 differs'): load_checkpoint(folder, device='cpu')
+    meta['sha256']['train_state.pt'] = hashlib.sha256((folder/'train_state.pt').read_bytes()).hexdigest()  # an attacker can do this too
+    (folder/'meta.json').write_text(json.dumps(meta))
+    with pytest.raises(CheckpointError, match='refused'): read_train_state(folder)
+    assert load_checkpoint(folder, device='cpu').model is not None  # inference never reads the training state
+    r = cli('--config', 'configs/audio2img.yaml', '--output_dir', tmp_path/'run', '--resume', '--no_bar', '--set', 'img_size=32', 'd=16', 'width=4')
+    assert r.returncode == 2 and 'refused' in r.stderr and 'Traceback' not in r.stderr, r.stderr[-2000:]
+    assert not marker.exists()
+
+def test_damaged_checkpoint_is_named(tmp_path):
+    folder = _tiny_checkpoint(tmp_path/'ck')
+    data = bytearray((folder/'model.safetensors').read_bytes()); data[-10] ^= 0xFF
+    (folder/'model.safetensors').write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match='model.safetensors: its SHA-256 differs'): load_checkpoint(folder, device='cpu')
+    folder = _tiny_checkpoint(tmp_path/'ck')
+    (folder/'mel.json').unlink()
+    with pytest.raises(CheckpointError, match='mel.json: missing'): load_checkpoint(folder, device='cpu')
+    with pytest.raises(CheckpointError, match='no checkpoint here'): find_checkpoint(tmp_path/'empty')
+
+def test_crash_while_writing_leaves_last_checkpoint(tmp_path, monkeypatch):
+    "A write that dies half way leaves the previous checkpoint readable and the pointers unchanged."
+    import synesthesia.training as T
+    c = make_config(dict(n_train=32, n_valid=16, img_size=32, d=16, width=4, batch_size=16, epochs=3, cache_dir=str(tmp_path/'cache')))
+    calls = []
+    def dying_save(weights, path):
+        calls.append(path)
+        if len(calls) == 2:  # the second epoch's weights: write half a file, then die
+            Path(path).write_bytes(b'\0'*100); raise KeyboardInterrupt
+        return T.__dict__['_real_save'](weights, path)
+    monkeypatch.setitem(T.__dict__, '_real_save', T.save_file)
+    monkeypatch.setattr(T, 'save_file', dying_save)
+    with pytest.raises(KeyboardInterrupt): train(c, tmp_path/'run', progress=False, device='cpu')
+    ck_dir = tmp_path/'run'/'checkpoints'
+    assert (ck_dir/'last').read_text().strip() == 'epoch-0001' and not (ck_dir/'epoch-0002').exists()
+    assert any(p.name.startswith('.epoch-0002.tmp') for p in ck_dir.iterdir())  # the half-written folder, under its temporary name
+    assert load_checkpoint(tmp_path/'run', 'last', device='cpu').meta['epoch'] == 1
+    monkeypatch.setattr(T, 'save_file', T.__dict__['_real_save'])
+    train(c, tmp_path/'run', resume=True, progress=False, device='cpu')
+    assert load_checkpoint(tmp_path/'run', 'last', device='cpu').meta['epoch'] == 3
+    assert not any(p.name.startswith('.') for p in ck_dir.iterdir())  # cleaned up
+
+def test_same_seed_same_weights(tmp_path):
+    c = make_config(dict(n_train=32, n_valid=16, img_size=32, d=16, width=4, batch_size=16, epochs=2, cache_dir=str(tmp_path/'cache')))
+    a, b = (train(c, tmp_path/n, progress=False, device='cpu').model.state_dict() for n in 'ab')
+    d = train(TrainConfig(**{**c.__dict__, 'seed': 1}), tmp_path/'d', progress=False, device='cpu').model.state_dict()
+    for k in a: torch.testing.assert_close(a[k], b[k], rtol=0, atol=0, msg=k)
+    assert any(not torch.equal(a[k], d[k]) for k in a if a[k].is_floating_point())
+
+def _free_port():
+    with socket.socket() as s: s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
+
+def test_two_cpu_processes_with_accelerate(tmp_path):
+    "`accelerate launch` with two CPU processes (gloo) trains one short epoch and writes one checkpoint."
+    out = tmp_path/'ddp'
+    cmd = [sys.executable, '-m', 'accelerate.commands.launch', '--multi_gpu', '--num_processes', '2', '--num_machines', '1',
+           '--mixed_precision', 'no', '--dynamo_backend', 'no', '--main_process_port', str(_free_port()),
+           '-m', 'synesthesia.training', '--config', 'configs/audio2img.yaml', '--device', 'cpu', '--epochs', '1', '--batch_size', '16',
+           '--output_dir', str(out), '--no_bar', *TINY, 'n_train=64', f'cache_dir={tmp_path/"cache"}']
+    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600, env={**os.environ, 'CUDA_VISIBLE_DEVICES': ''})
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    for rank in (0, 1): assert re.search(f'process {rank} of 2 on cpu(:0)? \\(gloo\\)', r.stdout), r.stdout[-2000:]
+    assert len((out/'log.csv').read_text().splitlines()) == 2
+    ck = load_checkpoint(out, device='cpu')
+    assert ck.meta['epoch'] == 1 and not any(k.startswith('module.') for k in ck.model.state_dict())
