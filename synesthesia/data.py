@@ -922,14 +922,19 @@ class MelCache:
                  folder: str|Path|None=None, # default: `cache/` beside `data_root()`
                  bs: int=64, # sounds per batch while building
                  dtype=np.float16, # half precision: half the disk, plenty for log magnitudes
+                 pictures: bool=True, # keep the pictures too, as 8-bit RGB
                 ):
         self.ds, self.mel = ds, mel
         key = hashlib.sha1(getattr(ds, 'cache_key', repr(ds)).encode()).hexdigest()[:10]  # what the items are
         folder = Path(folder) if folder else data_root().parent/'cache'
         self.path = folder/f'{type(ds).__name__}-{key}-mel{mel.hash}-{len(ds)}.npy'
+        self.img_path = folder/f'{type(ds).__name__}-{key}-img-{len(ds)}.npy' if pictures else None
         if not self.path.is_file(): self._build(bs, dtype)
+        if pictures and not self.img_path.is_file(): self._build_pictures()
         self.mels = np.load(self.path, mmap_mode='r')
-        if len(self.mels) != len(ds): raise BadFileError(self.path, f'holds {len(self.mels)} spectrograms for a dataset of {len(ds)}: delete it to rebuild')
+        self.imgs = np.load(self.img_path, mmap_mode='r') if pictures else None
+        for path, arr in ((self.path, self.mels), (self.img_path, self.imgs)):
+            if arr is not None and len(arr) != len(ds): raise BadFileError(path, f'holds {len(arr)} items for a dataset of {len(ds)}: delete it to rebuild')
 
     def _build(self, bs, dtype):
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -943,11 +948,20 @@ class MelCache:
             out.flush(); del out
         _atomic_write(self.path, write)
 
+    def _picture(self, i): return self.ds.image(i) if hasattr(self.ds, 'image') else self.ds[i][1]  # skip decoding the sound
+    def _build_pictures(self):
+        first = self._picture(0)
+        def write(tmp):
+            out = np.lib.format.open_memmap(tmp, mode='w+', dtype=np.uint8, shape=(len(self.ds), *first.shape))
+            for i in range(len(self.ds)): out[i] = (self._picture(i)*255).round().clamp(0, 255).byte().numpy()
+            out.flush(); del out
+        _atomic_write(self.img_path, write)
+
     def __len__(self): return len(self.ds)
     def __getitem__(self, i):
-        img = self.ds.image(i) if hasattr(self.ds, 'image') else self.ds[i][1]  # skip decoding the sound the cache replaces
+        img = self._picture(i) if self.imgs is None else torch.from_numpy(np.array(self.imgs[i])).float()/255
         return torch.from_numpy(np.array(self.mels[i], dtype=np.float32)), img
     def __getattr__(self, k):  # the dataset's own attributes (labels, params, sr, ...) stay reachable
-        if k in ('ds', 'mel', 'mels', 'path'): raise AttributeError(k)
+        if k in ('ds', 'mel', 'mels', 'imgs', 'path', 'img_path'): raise AttributeError(k)
         return getattr(self.ds, k)
     def __repr__(self): return f'MelCache({self.ds!r}, {self.path.name})'

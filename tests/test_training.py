@@ -49,13 +49,14 @@ def _wait_for(path, text, proc, timeout=120):
 
 def test_sigkill_mid_epoch_then_resume(tmp_path):
     "SIGKILL in the middle of epoch 2; --resume finishes; the result equals an uninterrupted run's."
-    args = ['--config', 'configs/audio2img.yaml', '--epochs', '3', '--batch_size', '16', '--no_bar', *TINY, f'cache_dir={tmp_path/"cache"}']
+    # the default model (about 0.1 s a step here), 16 steps an epoch: killed 0.2 s into the second epoch's 1.5 s
+    args = ['--config', 'configs/audio2img.yaml', '--epochs', '3', '--batch_size', '16', '--no_bar', '--set', 'n_train=256', 'n_valid=32', f'cache_dir={tmp_path/"cache"}']
     straight = cli(*args, '--output_dir', tmp_path/'straight')
     assert straight.returncode == 0, straight.stderr[-3000:]
     run = tmp_path/'killed'
     proc = subprocess.Popen(['synesthesia_train', *map(str, args), '--output_dir', str(run)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     _wait_for(run/'checkpoints'/'last', 'epoch-0001', proc)
-    time.sleep(0.3)  # into the second epoch (about 1.5 s long here)
+    time.sleep(0.2)
     assert not (run/'checkpoints'/'epoch-0002').exists(), 'killed too late: the second epoch had finished'
     proc.send_signal(signal.SIGKILL); proc.wait()
     assert proc.returncode == -signal.SIGKILL
@@ -175,3 +176,25 @@ def test_two_cpu_processes_with_accelerate(tmp_path):
     assert len((out/'log.csv').read_text().splitlines()) == 2
     ck = load_checkpoint(out, device='cpu')
     assert ck.meta['epoch'] == 1 and not any(k.startswith('module.') for k in ck.model.state_dict())
+
+def test_python_m_and_help():
+    r = subprocess.run([sys.executable, '-m', 'synesthesia.training', '--help'], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and '--config' in r.stdout and '--resume' in r.stdout and '--set' in r.stdout, r.stderr[-2000:]
+
+def test_folder_cache_follows_the_files(tmp_path):
+    "A cached folder is rebuilt when a file in it changes, never read stale; a folder without --val_dir is split by seed."
+    import shutil
+    from synesthesia.data import MelCache, PairedFolder
+    from synesthesia.training import build_datasets, Split
+    data = tmp_path/'pairs'
+    shutil.copytree(ROOT/'data'/'train', data)
+    c = make_config(dict(data=str(data), valid_pct=0.25, cache_dir=str(tmp_path/'cache')))
+    tr, va = build_datasets(c)
+    assert isinstance(tr, Split) and (len(tr), len(va)) == (18, 6) and not set(tr.idx) & set(va.idx)
+    first = MelCache(tr, MelSpec(), tmp_path/'cache')
+    assert MelCache(tr, MelSpec(), tmp_path/'cache').path == first.path
+    png = sorted((data/'images').glob('*.png'))[0]
+    os.utime(png, ns=(png.stat().st_atime_ns, png.stat().st_mtime_ns + 10**9))  # touched: it may have changed
+    tr2, _ = build_datasets(c)
+    assert MelCache(tr2, MelSpec(), tmp_path/'cache').path != first.path
+    assert [p.name for p in (data/'audio').iterdir()] and len(PairedFolder(data)) == 24
