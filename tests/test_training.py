@@ -7,7 +7,7 @@ import pytest
 import torch
 import yaml
 
-from synesthesia.training import (make_config, build_model, write_checkpoint, load_checkpoint, read_train_state, find_checkpoint,
+from synesthesia.training import (make_config, load_config, build_model, write_checkpoint, load_checkpoint, read_train_state, find_checkpoint,
                                   train, CheckpointError, TrainConfig)
 from synesthesia.data import MelSpec
 
@@ -198,3 +198,46 @@ def test_folder_cache_follows_the_files(tmp_path):
     tr2, _ = build_datasets(c)
     assert MelCache(tr2, MelSpec(), tmp_path/'cache').path != first.path
     assert [p.name for p in (data/'audio').iterdir()] and len(PairedFolder(data)) == 24
+
+def _tiny(tmp_path, **kw):
+    return make_config(dict(n_train=32, n_valid=16, img_size=32, d=16, width=4, batch_size=16, cache_dir=str(tmp_path/'cache')) | kw)
+
+def test_early_stopping_keeps_the_best(tmp_path):
+    "patience=2: two epochs without a lower valid_loss end the run; `best` stays on the best epoch."
+    from fastai.basics import Callback
+    class RisingLoss(Callback):
+        order = 52  # after the Recorder has the epoch's values, before the Checkpointer reads them
+        def after_epoch(self): self.recorder.values[-1][1] = 1. + self.epoch  # valid_loss rises every epoch
+    learn = train(_tiny(tmp_path, epochs=6, patience=2), tmp_path/'run', progress=False, device='cpu', cbs=[RisingLoss()])
+    ck = tmp_path/'run'/'checkpoints'
+    assert (ck/'last').read_text().strip() == 'epoch-0003' and (ck/'best').read_text().strip() == 'epoch-0001'
+    assert (ck/'epoch-0001').is_dir() and len((tmp_path/'run'/'log.csv').read_text().splitlines()) == 4
+    assert learn.checkpointer.best_epoch == 1
+
+def test_callbacks_follow_the_config(tmp_path):
+    from synesthesia.training import build_learner, build_dls
+    dls = build_dls(_tiny(tmp_path), device='cpu')
+    names = lambda c: {type(cb).__name__ for cb in build_learner(c, dls).cbs}
+    assert 'GradientClip' in names(_tiny(tmp_path)) and 'GradientClip' not in names(_tiny(tmp_path, grad_clip=0))
+    assert 'FlowMatching' in names(_tiny(tmp_path, head='flow')) and 'MixedPrecision' not in names(_tiny(tmp_path))
+    with pytest.raises(ValueError, match="precision='bf16' needs a CUDA GPU"): build_learner(_tiny(tmp_path, precision='bf16'), dls)
+
+@pytest.mark.parametrize('kw', [dict(direction='image2audio', n_mels=32, f_max=5000.), dict(head='flow'), dict(direction='image2audio', head='flow', n_mels=32)])
+def test_other_directions_and_heads_train_and_load(tmp_path, kw):
+    c = _tiny(tmp_path, epochs=1, **kw)
+    train(c, tmp_path/'run', progress=False, device='cpu')
+    ck = load_checkpoint(tmp_path/'run', device='cpu')
+    assert ck.config == c
+    src = torch.rand(2, 3, 32, 32) if c.direction == 'image2audio' else torch.randn(2, 1, c.n_mels, 126)
+    with torch.no_grad(): out = ck.model.sample(src, steps=2) if c.head == 'flow' else ck.model(src)
+    assert out.shape == ((2, 1, c.n_mels, 126) if c.direction == 'image2audio' else (2, 3, 32, 32))
+    header = (tmp_path/'run'/'log.csv').read_text().splitlines()[0]
+    assert ('mel_db' in header) == (c.direction == 'image2audio' and c.head == 'deterministic')
+
+def test_digits_source(tmp_path):
+    from synesthesia.core import data_root
+    if not (data_root()/'fsdd'/'recordings').is_dir(): pytest.skip('the digits data is not in $SYNESTHESIA_DATA')
+    from synesthesia.training import build_datasets
+    tr, va = build_datasets(load_config(ROOT/'configs'/'digits_audio2img.yaml'))
+    assert len(tr) > 1000 and len(va) > 100 and tr[0][1].shape == (3, 32, 32) and tr[0][0].shape == (16000,)
+    assert not {r[0] for r in tr.recs} & {r[0] for r in va.recs}
