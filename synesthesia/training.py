@@ -98,7 +98,7 @@ class TrainConfig:
         "(key, default, allowed, doc) of every key, in order."
         return [(f.name, f.default, f.metadata['choices'], f.metadata['doc']) for f in fields(cls)]
 
-# %% ../nbs/05_training.ipynb #77fd9cb3
+# %% ../nbs/05_training.ipynb #cc269e6a
 DIRECTION_DEFAULTS = {'audio2image': dict(n_mels=MelSpec().n_mels, f_max=MelSpec().f_max),
                       'image2audio': dict(n_mels=I2A_MEL.n_mels, f_max=I2A_MEL.f_max)}
 _KINDS = {'audio2image': ('audio_encoder', 'image_decoder'), 'image2audio': ('image_encoder', 'mel_decoder')}
@@ -140,6 +140,7 @@ def _check_values(c: TrainConfig) -> list:
     if c.seed >= 2**32: errs.append(f'seed={c.seed}: expected an integer below 2**32')
     if c.shift > 0 and c.cache: errs.append(f'shift={c.shift}: time shifts need the sounds, so set cache: false (cached spectrograms are fixed)')
     if c.data in ('', None): errs.append("data='': expected 'synthetic', 'digits' or a folder")
+    if c.val and c.data in ('synthetic', 'digits'): errs.append(f"val={c.val!r}: the {c.data} source brings its own validation split; a validation folder goes with a training folder in data")
     if c.direction in _KINDS:
         for key, kind in zip(('encoder', 'decoder'), _KINDS[c.direction]):
             name = getattr(c, key)
