@@ -241,3 +241,25 @@ def test_digits_source(tmp_path):
     tr, va = build_datasets(load_config(ROOT/'configs'/'digits_audio2img.yaml'))
     assert len(tr) > 1000 and len(va) > 100 and tr[0][1].shape == (3, 32, 32) and tr[0][0].shape == (16000,)
     assert not {r[0] for r in tr.recs} & {r[0] for r in va.recs}
+
+def test_ctrl_c_says_how_to_resume(tmp_path):
+    "SIGINT (Ctrl-C) mid-run: exit status 130, the last checkpoint named, the command to continue printed."
+    run = tmp_path/'run'
+    args = ['--config', 'configs/audio2img.yaml', '--epochs', '5', '--batch_size', '16', '--no_bar', '--output_dir', str(run),
+            '--set', 'n_train=256', 'n_valid=32', f'cache_dir={tmp_path/"cache"}']
+    proc = subprocess.Popen(['synesthesia_train', *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _wait_for(run/'checkpoints'/'last', 'epoch-0001', proc)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, (proc.returncode, err[-2000:])
+    assert 'interrupted' in err and 'Last checkpoint: epoch-000' in err and '--resume' in err and 'Traceback' not in err, err[-2000:]
+    assert load_checkpoint(run, 'last', device='cpu').meta['epoch'] >= 1
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason='needs a CUDA GPU')
+@pytest.mark.parametrize('precision,channels_last', [('bf16', True), ('fp16', False), ('auto', 'auto')])
+def test_mixed_precision_on_gpu(tmp_path, precision, channels_last):
+    c = _tiny(tmp_path, epochs=1, precision=precision, channels_last=channels_last)
+    learn = train(c, tmp_path/'run', progress=False, device='cuda')
+    assert learn.precision == ('bf16' if precision == 'auto' else precision)
+    assert hasattr(learn, 'channels_last') == (channels_last is True or channels_last == 'auto')
+    assert load_checkpoint(tmp_path/'run', device='cpu').model is not None  # weights saved in fp32, readable anywhere
