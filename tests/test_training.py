@@ -263,3 +263,29 @@ def test_mixed_precision_on_gpu(tmp_path, precision, channels_last):
     assert learn.precision == ('bf16' if precision == 'auto' else precision)
     assert hasattr(learn, 'channels_last') == (channels_last is True or channels_last == 'auto')
     assert load_checkpoint(tmp_path/'run', device='cpu').model is not None  # weights saved in fp32, readable anywhere
+
+def test_guided_flow_trains_and_loads_without_its_guide(tmp_path):
+    import shutil
+    det = _tiny(tmp_path, epochs=1)
+    train(det, tmp_path/'det', progress=False, device='cpu')
+    guide = load_checkpoint(tmp_path/'det', device='cpu')
+    flow = _tiny(tmp_path, epochs=1, head='flow', guide=str(tmp_path/'det'))
+    learn = train(flow, tmp_path/'flow', progress=False, device='cpu')
+    for k, v in guide.model.state_dict().items(): torch.testing.assert_close(learn.model.guide.state_dict()[k], v, msg=k)  # frozen
+    assert not any(p.requires_grad for p in learn.model.guide.parameters())
+    shutil.rmtree(tmp_path/'det')  # the flow's checkpoint holds its guide
+    ck = load_checkpoint(tmp_path/'flow', device='cpu')
+    assert (ck.path/'guide.yaml').is_file() and ck.model.guide is not None
+    with torch.no_grad(): assert ck.model.sample(torch.randn(2, 1, 64, 126), steps=2).shape == (2, 3, 32, 32)
+    train(flow, tmp_path/'flow', resume=True, progress=False, device='cpu')  # rebuilt from guide.yaml, without the guide's run
+    with pytest.raises(ValueError, match="only the flow head takes a guide"): make_config(dict(guide='x'))
+    with pytest.raises(CheckpointError, match='no checkpoint here'):
+        train(_tiny(tmp_path, head='flow', guide=str(tmp_path/'gone')), tmp_path/'flow2', progress=False, device='cpu')
+
+def test_guide_must_match(tmp_path):
+    det = _tiny(tmp_path, epochs=1)
+    train(det, tmp_path/'det', progress=False, device='cpu')
+    with pytest.raises(ValueError, match=r"d=32 \(guide: 16\)"):
+        train(_tiny(tmp_path, head='flow', guide=str(tmp_path/'det'), d=32), tmp_path/'f', progress=False, device='cpu')
+    with pytest.raises(ValueError, match='expected a deterministic image2audio run'):
+        train(_tiny(tmp_path, head='flow', direction='image2audio', guide=str(tmp_path/'det')), tmp_path/'g', progress=False, device='cpu')
