@@ -492,7 +492,7 @@ def _trim_log(path, epochs: int):
     keep = lines[:1] + [l for l in lines[1:] if l.split(',', 1)[0].isdigit() and int(l.split(',', 1)[0]) < epochs]
     if keep != lines: _atomic_write(path, lambda tmp: Path(tmp).write_text(''.join(keep)))
 
-# %% ../nbs/05_training.ipynb #15e854ee
+# %% ../nbs/05_training.ipynb #6f1ffa67
 class Checkpointer(Callback):
     "After each epoch: write a checkpoint, move `last` (and `best` when `monitor` improved) to it, prune old ones, stop early after `patience`."
     order = 55  # after the Recorder (50) has the epoch's values; before the CSV line and progress bar (60)
@@ -531,7 +531,8 @@ class Checkpointer(Callback):
         write_checkpoint(self.folder/name, self.model, self.config, self.dls.mel, self.state())
         pointers = ['last'] + (['best'] if improved else [])
         for p in pointers: _atomic_write(self.folder/p, lambda tmp: Path(tmp).write_text(name + '\n'))
-        keep = {name, (self.folder/'best').read_text().strip()}
+        best = self.folder/'best'  # missing until valid_loss is a number (a first epoch can diverge)
+        keep = {name} | ({best.read_text().strip()} if best.is_file() else set())
         epochs = sorted(p.name for p in self.folder.glob('epoch-*'))
         for old in epochs[:-self.keep]:
             if old not in keep: shutil.rmtree(self.folder/old)

@@ -289,3 +289,14 @@ def test_guide_must_match(tmp_path):
         train(_tiny(tmp_path, head='flow', guide=str(tmp_path/'det'), d=32), tmp_path/'f', progress=False, device='cpu')
     with pytest.raises(ValueError, match='expected a deterministic image2audio run'):
         train(_tiny(tmp_path, head='flow', direction='image2audio', guide=str(tmp_path/'det')), tmp_path/'g', progress=False, device='cpu')
+
+def test_a_diverged_epoch_is_checkpointed_but_never_best(tmp_path):
+    from fastai.basics import Callback
+    class NaNFirst(Callback):
+        order = 52
+        def after_epoch(self):
+            if self.epoch == 0: self.recorder.values[-1][1] = float('nan')
+    train(_tiny(tmp_path, epochs=2, keep=1), tmp_path/'run', progress=False, device='cpu', cbs=[NaNFirst()])
+    ck = tmp_path/'run'/'checkpoints'
+    assert (ck/'best').read_text().strip() == 'epoch-0002' == (ck/'last').read_text().strip()
+    assert not (ck/'epoch-0001').exists()  # keep=1 and not the best
