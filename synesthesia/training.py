@@ -162,7 +162,7 @@ def mel_spec(c: TrainConfig) -> MelSpec:
     "The spectrogram convention a config asks for (statistics not yet fitted)."
     return MelSpec(sr=c.sr, n_fft=c.n_fft, hop=c.hop, n_mels=c.n_mels, f_min=c.f_min, f_max=c.f_max)
 
-# %% ../nbs/05_training.ipynb #a9f84c1a
+# %% ../nbs/05_training.ipynb #865f14c3
 _ALIASES = {'learning_rate': 'lr', 'lr_max': 'lr', 'weight_decay': 'wd', 'bs': 'batch_size', 'n_epochs': 'epochs',
             'data_dir': 'data', 'val_dir': 'val', 'train_dir': 'data'}  # other projects' names, for suggestions
 
@@ -214,9 +214,14 @@ def parse_sets(pairs: list) -> dict:
 def load_config(path=None, # a YAML config; None starts from the defaults
                 overrides: dict|None=None, # values that win over the file's (from command-line flags and --set)
                ) -> TrainConfig:
-    "Read, merge and validate a config."
+    "Read, merge and validate a config; a problem that only the overrides bring is blamed on the command line."
     values = read_yaml(path) if path else {}
-    return make_config(values | (overrides or {}), source=str(path) if path else 'config')
+    source = str(path) if path else 'config'
+    if overrides:
+        try: make_config(values, source=source)
+        except ConfigError: pass
+        else: source = 'command line' + (f' (over {path})' if path else '')
+    return make_config(values | overrides, source=source) if overrides else make_config(values, source=source)
 
 def config_dict(c: TrainConfig) -> dict: return asdict(c)
 def save_config(c: TrainConfig, path) -> Path:

@@ -300,3 +300,11 @@ def test_a_diverged_epoch_is_checkpointed_but_never_best(tmp_path):
     ck = tmp_path/'run'/'checkpoints'
     assert (ck/'best').read_text().strip() == 'epoch-0002' == (ck/'last').read_text().strip()
     assert not (ck/'epoch-0001').exists()  # keep=1 and not the best
+
+def test_errors_blame_their_source(tmp_path):
+    from synesthesia.training import ConfigError
+    bad, ok = tmp_path/'bad.yaml', tmp_path/'ok.yaml'
+    bad.write_text('batchsize: 8\n'); ok.write_text('epochs: 2\n')
+    with pytest.raises(ConfigError, match=r'bad.yaml: unknown key'): load_config(bad, {'epochs': 2})
+    with pytest.raises(ConfigError, match=r'^command line \(over .*ok.yaml\): epochs=-1'): load_config(ok, {'epochs': -1})
+    assert load_config(ok, {'epochs': 3}).epochs == 3 and load_config(ok).epochs == 2
