@@ -14,6 +14,7 @@ run with `cache: false`, where every batch synthesises its sounds and computes t
 the precisions fp32, bf16, and bf16 with channels-last tensors, all cached.
 """
 import argparse, statistics, time
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -23,7 +24,6 @@ from _common import write_result, ROOT
 from synesthesia.core import seed_everything
 from synesthesia.backbones import n_params
 from synesthesia.training import load_config, build_dls, build_learner
-from dataclasses import replace
 
 class StepTimer(Callback):
     "Times each training step and the part of it spent waiting for data; stops after `n` timed steps."

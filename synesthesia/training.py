@@ -99,7 +99,7 @@ class TrainConfig:
         "(key, default, allowed, doc) of every key, in order."
         return [(f.name, f.default, f.metadata['choices'], f.metadata['doc']) for f in fields(cls)]
 
-# %% ../nbs/05_training.ipynb #d26411c0
+# %% ../nbs/05_training.ipynb #851b423b
 DIRECTION_DEFAULTS = {'audio2image': dict(n_mels=MelSpec().n_mels, f_max=MelSpec().f_max),
                       'image2audio': dict(n_mels=I2A_MEL.n_mels, f_max=I2A_MEL.f_max)}
 _KINDS = {'audio2image': ('audio_encoder', 'image_decoder'), 'image2audio': ('image_encoder', 'mel_decoder')}
@@ -124,7 +124,7 @@ def _coerce(value, typ):
     if 'float' in typ and isinstance(value, int) and not isinstance(value, bool): return float(value)
     return value
 
-def _kind_names(kind): return kind.replace('_', ' ')
+def _a(kind): return ('an ' if kind[0] in 'aeiou' else 'a ') + kind.replace('_', ' ')  # 'audio_encoder' -> 'an audio encoder'
 
 def _check_values(c: TrainConfig) -> list:
     "Problems with the values of a well-typed config, each naming its key."
@@ -149,8 +149,8 @@ def _check_values(c: TrainConfig) -> list:
             if key == 'decoder' and c.head == 'flow': continue
             if name not in REGISTRY[kind]:
                 other = [k for k in REGISTRY if name in REGISTRY[k] and k != kind]
-                why = f"is {'an' if other[0][0] in 'aeiou' else 'a'} {_kind_names(other[0])}, but {c.direction} needs" if other else 'is not registered: expected'
-                errs.append(f'{key}={name!r} {why} {"an" if kind[0] in "aeiou" else "a"} {_kind_names(kind)}, one of {sorted(REGISTRY[kind])}')
+                why = f'is {_a(other[0])}, but {c.direction} needs' if other else 'is not registered: expected'
+                errs.append(f'{key}={name!r} {why} {_a(kind)}, one of {sorted(REGISTRY[kind])}')
         if c.direction == 'audio2image' and c.decoder == 'cnn' and c.img_size not in (32, 64, 128):
             errs.append(f'img_size={c.img_size!r}: the cnn image decoder draws 32, 64 or 128 pixels')
     if not errs:
@@ -162,7 +162,7 @@ def mel_spec(c: TrainConfig) -> MelSpec:
     "The spectrogram convention a config asks for (statistics not yet fitted)."
     return MelSpec(sr=c.sr, n_fft=c.n_fft, hop=c.hop, n_mels=c.n_mels, f_min=c.f_min, f_max=c.f_max)
 
-# %% ../nbs/05_training.ipynb #865f14c3
+# %% ../nbs/05_training.ipynb #2b6ba575
 _ALIASES = {'learning_rate': 'lr', 'lr_max': 'lr', 'weight_decay': 'wd', 'bs': 'batch_size', 'n_epochs': 'epochs',
             'data_dir': 'data', 'val_dir': 'val', 'train_dir': 'data'}  # other projects' names, for suggestions
 
@@ -221,7 +221,7 @@ def load_config(path=None, # a YAML config; None starts from the defaults
         try: make_config(values, source=source)
         except ConfigError: pass
         else: source = 'command line' + (f' (over {path})' if path else '')
-    return make_config(values | overrides, source=source) if overrides else make_config(values, source=source)
+    return make_config(values | (overrides or {}), source=source)
 
 def config_dict(c: TrainConfig) -> dict: return asdict(c)
 def save_config(c: TrainConfig, path) -> Path:
@@ -582,7 +582,7 @@ def build_learner(c: TrainConfig, # the run's config
     learn.precision = precision
     return learn
 
-# %% ../nbs/05_training.ipynb #4f6613d4
+# %% ../nbs/05_training.ipynb #0507f915
 def _config_diff(a: TrainConfig, b: TrainConfig) -> list:
     return [f'{k}: {getattr(a, k)!r} -> {getattr(b, k)!r}' for k in config_dict(a) if getattr(a, k) != getattr(b, k)]
 
@@ -601,13 +601,10 @@ def train(c: TrainConfig, # the run's config
     out = Path(output_dir)
     state, mel, model = None, None, None
     if resume:
-        folder = find_checkpoint(out, 'last')
-        _verified(folder)
-        saved = make_config(read_yaml(folder/'config.yaml'), source=str(folder/'config.yaml'))
-        if (diff := _config_diff(saved, c)):
+        last = load_checkpoint(out, 'last', device='cpu')  # verified, the model rebuilt with its weights
+        if (diff := _config_diff(last.config, c)):
             raise ConfigError(f'--resume: {out} was trained with a different config; pass the same one (or none). Changed: ' + '; '.join(diff))
-        mel, state = MelSpec.load(folder/'mel.json'), read_train_state(folder)  # on the CPU, where random states live
-        model = build_model(c, make_config(read_yaml(folder/'guide.yaml'), source=str(folder/'guide.yaml')) if c.guide else None)
+        mel, model, state = last.mel, last.model, read_train_state(last.path)  # the state on the CPU, where random states live
     elif (out/'checkpoints'/'last').exists():
         raise ConfigError(f'{out} already holds a run (checkpoints/last -> {(out/"checkpoints"/"last").read_text().strip()}): '
                           'add --resume to continue it, or choose another --output_dir')
@@ -616,9 +613,9 @@ def train(c: TrainConfig, # the run's config
         mel, model = guide.mel, guided_flow(c, guide.model, guide.config)  # the guide's inputs, normalised as it learned them
     if _distributed():
         from accelerate import PartialState
-        state_ = PartialState(cpu=str(device) == 'cpu' or not torch.cuda.is_available())
-        device = state_.device
-        print(f'process {state_.process_index} of {state_.num_processes} on {device} ({state_.backend})', flush=True)
+        ps = PartialState(cpu=str(device) == 'cpu' or not torch.cuda.is_available())
+        device = ps.device
+        print(f'process {ps.process_index} of {ps.num_processes} on {device} ({ps.backend})', flush=True)
     device = get_device(device)
     seed_everything(c.seed)
     try: dls = build_dls(c, mel, device)
@@ -628,7 +625,6 @@ def train(c: TrainConfig, # the run's config
     learn = build_learner(c, dls, out, model=model, cbs=cbs)
     if _rank() == 0: out.mkdir(parents=True, exist_ok=True); save_config(c, out/'config.yaml')
     if state:
-        learn.model.load_state_dict(load_file(folder/'model.safetensors'))
         learn.model.to(device)
         learn.create_opt()
         learn.opt.load_state_dict(to_device(state['opt'], device))

@@ -135,20 +135,19 @@ def test_crash_while_writing_leaves_last_checkpoint(tmp_path, monkeypatch):
     "A write that dies half way leaves the previous checkpoint readable and the pointers unchanged."
     import synesthesia.training as T
     c = make_config(dict(n_train=32, n_valid=16, img_size=32, d=16, width=4, batch_size=16, epochs=3, cache_dir=str(tmp_path/'cache')))
-    calls = []
+    calls, real_save = [], T.save_file
     def dying_save(weights, path):
         calls.append(path)
         if len(calls) == 2:  # the second epoch's weights: write half a file, then die
             Path(path).write_bytes(b'\0'*100); raise KeyboardInterrupt
-        return T.__dict__['_real_save'](weights, path)
-    monkeypatch.setitem(T.__dict__, '_real_save', T.save_file)
+        return real_save(weights, path)
     monkeypatch.setattr(T, 'save_file', dying_save)
     with pytest.raises(KeyboardInterrupt): train(c, tmp_path/'run', progress=False, device='cpu')
     ck_dir = tmp_path/'run'/'checkpoints'
     assert (ck_dir/'last').read_text().strip() == 'epoch-0001' and not (ck_dir/'epoch-0002').exists()
     assert any(p.name.startswith('.epoch-0002.tmp') for p in ck_dir.iterdir())  # the half-written folder, under its temporary name
     assert load_checkpoint(tmp_path/'run', 'last', device='cpu').meta['epoch'] == 1
-    monkeypatch.setattr(T, 'save_file', T.__dict__['_real_save'])
+    monkeypatch.setattr(T, 'save_file', real_save)
     train(c, tmp_path/'run', resume=True, progress=False, device='cpu')
     assert load_checkpoint(tmp_path/'run', 'last', device='cpu').meta['epoch'] == 3
     assert not any(p.name.startswith('.') for p in ck_dir.iterdir())  # cleaned up
