@@ -52,7 +52,7 @@ def chroma_picture(wav: torch.Tensor, # mono waveform
 # %% ../nbs/03_audio2img.ipynb #ffda942d
 def cnn_width(name: str, width: int) -> dict:
     "The `width` setting for a CNN backbone; the other backbones size themselves in their own terms."
-    return dict(width=width) if name == 'cnn' else {}
+    return dict(width=width) if name.startswith('cnn') else {}
 
 class Audio2Image(nn.Module):
     "A registered audio encoder and image decoder: normalised log-mel `(b, 1, n_mels, frames)` -> picture `(b, 3, size, size)`."

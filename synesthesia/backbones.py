@@ -14,8 +14,8 @@ import torchvision
 
 # %% auto #0
 __all__ = ['KINDS', 'REGISTRY', 'register', 'create', 'n_params', 'conv_block', 'sinusoids', 'frame_mask', 'masked_mean',
-           'AudioCNN', 'AudioGRU', 'AudioTransformer', 'ImageCNN', 'ImageResNet18', 'ImageViT', 'ImageDecoderCNN',
-           'MelDecoderCNN', 'MelDecoderGRU', 'MelDecoderTransformer', 'backbone_table']
+           'AudioCNN', 'AudioBandCNN', 'AudioGRU', 'AudioTransformer', 'ImageCNN', 'ImageResNet18', 'ImageViT',
+           'ImageDecoderCNN', 'MelDecoderCNN', 'MelDecoderGRU', 'MelDecoderTransformer', 'backbone_table']
 
 # %% ../nbs/02_backbones.ipynb #e2210c35
 KINDS = ('audio_encoder', 'image_encoder', 'image_decoder', 'mel_decoder')
@@ -78,6 +78,22 @@ class AudioCNN(nn.Module):
         if lengths is None: return self.head(h.mean((2, 3)))
         valid = torch.ceil(lengths.float()/2**len(self.body)).long()  # each stride-2 block maps n frames to ceil(n/2)
         return self.head(masked_mean(h.mean(2).transpose(1, 2), frame_mask(valid, h.shape[-1], mel.device)))
+
+@register('audio_encoder', 'cnn_bands')
+class AudioBandCNN(nn.Module):
+    "2-D CNN over the log-mel that keeps the bands: per-band mean over time removed, four strided blocks, mean over time only, linear from channels x bands to `d`."
+    def __init__(self, d: int=128, width: int=32, n_mels: int=64):
+        super().__init__()
+        chans = [1, width, 2*width, 4*width, 4*width]
+        self.body = nn.Sequential(*[conv_block(a, b, 2) for a, b in zip(chans[:-1], chans[1:])])
+        self.head = nn.Linear(chans[-1]*math.ceil(n_mels/2**len(self.body)), d)
+    def forward(self, mel, lengths=None):
+        pad = frame_mask(lengths, mel.shape[-1], mel.device)
+        mel = mel - masked_mean(mel[:, 0].transpose(1, 2), pad)[:, None, :, None]  # each band's mean over the sound's frames
+        if pad is not None: mel = mel.masked_fill(pad[:, None, None], 0.)
+        h = self.body(mel)  # (b, c, bands, frames)
+        valid = None if lengths is None else frame_mask(torch.ceil(lengths.float()/2**len(self.body)).long(), h.shape[-1], mel.device)
+        return self.head(masked_mean(h.flatten(1, 2).transpose(1, 2), valid))
 
 @register('audio_encoder', 'gru')
 class AudioGRU(nn.Module):

@@ -637,18 +637,29 @@ from fasttransform import ItemTransform, Pipeline
 DIRECTIONS = ('audio2image', 'image2audio')
 
 class AudioAugment(ItemTransform):
-    "Training-only: shift each sound by up to `shift` s (zero-filled) and scale it by up to ±`gain_db` dB."
+    "Training-only: shift each sound by up to `shift` s (zero-filled) and scale it by up to ±`gain_db` dB; also on cached log-mels."
     split_idx, order = 0, 0
-    def __init__(self, shift: float=0.1, gain_db: float=0., sr: int=DEFAULT_SR): self.shift, self.gain_db, self.sr = shift, gain_db, sr
+    def __init__(self, shift: float=0.1, gain_db: float=0., sr: int=DEFAULT_SR,
+                 mel: MelSpec|None=None, # the convention of cached log-mels (their hop and log offset); waveforms need none
+                ):
+        self.shift, self.gain_db, self.sr, self.mel = shift, gain_db, sr, mel or MelSpec(sr=sr)
+    @staticmethod
+    def _shift(x, max_shift, fill):
+        n = x.shape[-1]
+        s = torch.randint(-max_shift, max_shift + 1, (len(x),) + (1,)*(x.ndim - 1), device=x.device)
+        idx = (torch.arange(n, device=x.device) - s).expand(x.shape)
+        return torch.where((idx >= 0) & (idx < n), x.gather(-1, idx.clamp(0, n - 1)), torch.full((), fill, device=x.device))
     def encodes(self, b):
         wav, img = b
-        if wav.ndim != 2: return b  # already spectrograms (`MelCache`): nothing to shift
-        n, max_shift = wav.shape[-1], int(self.shift*self.sr)
-        if max_shift:
-            s = torch.randint(-max_shift, max_shift + 1, (len(wav), 1), device=wav.device)
-            idx = torch.arange(n, device=wav.device) - s
-            wav = torch.where((idx >= 0) & (idx < n), wav.gather(-1, idx.clamp(0, n - 1)), torch.zeros((), device=wav.device))
-        if self.gain_db: wav = wav*10**(torch.empty(len(wav), 1, device=wav.device).uniform_(-self.gain_db, self.gain_db)/20)
+        gain = 10**(torch.empty(len(wav), *(1,)*(wav.ndim - 1), device=wav.device).uniform_(-self.gain_db, self.gain_db)/10) if self.gain_db else None
+        if wav.ndim == 2:
+            if (max_shift := int(self.shift*self.sr)): wav = self._shift(wav, max_shift, 0.)
+            if gain is not None: wav = wav*gain.sqrt()
+            return wav, img
+        # cached unnormalised log-mels log(P + offset): whole-frame shifts filled with silence, and the gain applied to P exactly
+        off = self.mel.log_offset
+        if (max_shift := int(self.shift*self.sr/self.mel.hop)): wav = self._shift(wav, max_shift, math.log(off))
+        if gain is not None: wav = torch.log((wav.exp() - off).clamp_min(0)*gain + off)
         return wav, img
 
 class ImageAugment(ItemTransform):
@@ -750,7 +761,7 @@ def pair_dls(train, # dataset of (waveform, picture) items: `SynthWorld`, `Paire
     if (mel.mean, mel.std) == (0., 1.):
         sounds = torch.stack([train[i][0] for i in range(min(256, len(train)))])
         mel = mel.fit_stats(sounds) if sounds.ndim == 2 else mel.with_stats(sounds)  # waveforms, or cached log-mels
-    tfms = [AudioAugment(shift, gain_db, mel.sr)] + ([ImageAugment()] if flip else []) + [ToMel(mel), SpecAugment(freq_mask, time_mask), Direction(direction)]
+    tfms = [AudioAugment(shift, gain_db, mel.sr, mel)] + ([ImageAugment()] if flip else []) + [ToMel(mel), SpecAugment(freq_mask, time_mask), Direction(direction)]
     workers = _default_workers() if num_workers is None else num_workers
     kw = dict(bs=bs, num_workers=workers, create_batch=_collate, device=device)
     loaders = [DataLoader(train, shuffle=True, drop_last=len(train) >= 2*bs, after_batch=Pipeline(tfms, split_idx=0), **kw),

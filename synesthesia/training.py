@@ -31,7 +31,7 @@ from .img2audio import Image2Audio, Image2AudioFlow, I2A_MEL
 
 # %% auto #0
 __all__ = ['DIRECTION_DEFAULTS', 'CKPT_FILES', 'ConfigError', 'TrainConfig', 'mel_spec', 'make_config', 'read_yaml', 'parse_sets',
-           'load_config', 'config_dict', 'save_config', 'Split', 'build_datasets', 'build_dls', 'n_frames',
+           'load_config', 'config_dict', 'save_config', 'Split', 'speakers', 'build_datasets', 'build_dls', 'n_frames',
            'guided_flow', 'build_model', 'build_loss', 'psnr', 'mel_db_error', 'build_metrics', 'CheckpointError',
            'write_checkpoint', 'find_checkpoint', 'read_train_state', 'Checkpoint', 'load_checkpoint', 'TrainLearner',
            'CSVLog', 'Checkpointer', 'resolve_precision', 'resolve_channels_last', 'build_learner', 'train', 'main']
@@ -61,6 +61,7 @@ class TrainConfig:
     n_valid: int = _opt(256, 'synthetic: items in the validation world')
     world_seed: int = _opt(0, 'synthetic: seed of the training world (validation uses world_seed + 1)')
     holdout: str = _opt('takes', "digits: validate on new takes of known voices ('takes') or on new voices ('speakers')", HOLDOUTS)
+    test_speakers: str = _opt('theo', "digits with holdout speakers: the voices held out for testing, comma-separated (takes 0-4 of the other voices validate)")
     img_size: int = _opt(64, 'picture side in pixels (the cnn image decoder draws 32, 64 or 128)')
     dur: float = _opt(2., 'seconds of sound per item: longer sounds are cropped, shorter ones padded')
     # spectrogram convention
@@ -73,7 +74,7 @@ class TrainConfig:
     cache: bool = _opt(True, 'compute log-mels once, into a memory-mapped file keyed by the data and the convention')
     cache_dir: str = _opt('', "where caches go; '': cache/ beside the data folder ($SYNESTHESIA_DATA/../cache)")
     # augmentation (training batches only)
-    shift: float = _opt(0., 'random time shift of sounds (s); needs cache: false, as cached spectrograms are fixed')
+    shift: float = _opt(0., 'random time shift of sounds (s); cached spectrograms move by whole frames')
     gain_db: float = _opt(0., 'random gain change (dB); keep 0 where loudness carries meaning')
     freq_mask: int = _opt(0, 'SpecAugment: widest run of masked mel bands')
     time_mask: int = _opt(0, 'SpecAugment: widest run of masked frames')
@@ -139,7 +140,6 @@ def _check_values(c: TrainConfig) -> list:
         if choices and getattr(c, k) not in choices: errs.append(f'{k}={getattr(c, k)!r}: expected one of {list(choices)}')
     if not 0 < c.valid_pct < 1: errs.append(f'valid_pct={c.valid_pct!r}: expected a share between 0 and 1')
     if c.seed >= 2**32: errs.append(f'seed={c.seed}: expected an integer below 2**32')
-    if c.shift > 0 and c.cache: errs.append(f'shift={c.shift}: time shifts need the sounds, so set cache: false (cached spectrograms are fixed)')
     if c.data in ('', None): errs.append("data='': expected 'synthetic', 'digits' or a folder")
     if c.guide and c.head != 'flow': errs.append(f"guide={c.guide!r}: only the flow head takes a guide (head: flow)")
     if c.val and c.data in ('synthetic', 'digits'): errs.append(f"val={c.val!r}: the {c.data} source brings its own validation split; a validation folder goes with a training folder in data")
@@ -245,13 +245,17 @@ def _folder(path, c: TrainConfig, flag: str) -> PairedFolder:
     if not p.is_dir(): raise ConfigError(f'{flag} {path}: no such folder (expected a folder with audio/ and images/ inside)')
     return PairedFolder(p, sr=c.sr, dur=c.dur, img_size=c.img_size)
 
+def speakers(c: TrainConfig) -> tuple:
+    "The held-out voices of a digits config, as a tuple."
+    return tuple(s.strip() for s in c.test_speakers.split(',') if s.strip())
+
 def build_datasets(c: TrainConfig) -> tuple:
     "(train, valid) datasets of (waveform, picture) pairs for `c.data` and `c.val`."
     if c.data == 'synthetic':
         kw = dict(sr=c.sr, dur=c.dur, img_size=c.img_size)
         return SynthWorld(n=c.n_train, seed=c.world_seed, **kw), SynthWorld(n=c.n_valid, seed=c.world_seed + 1, **kw)
     if c.data == 'digits':
-        kw = dict(holdout=c.holdout, sr=c.sr, dur=c.dur, img_size=c.img_size)
+        kw = dict(holdout=c.holdout, test_speakers=speakers(c), sr=c.sr, dur=c.dur, img_size=c.img_size)
         return DigitPairs('train', **kw), DigitPairs('valid', **kw)
     train = _folder(c.data, c, '--data_dir')
     if c.val: return train, _folder(c.val, c, '--val_dir')

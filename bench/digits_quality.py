@@ -1,0 +1,109 @@
+"""How well do the translators carry spoken and written digits across, and do they beat retrieval?
+
+    python bench/digits_quality.py            # needs the digits data: $SYNESTHESIA_DATA (or download_digits())
+
+Trains, through `synesthesia.training` and the configs in configs/, on spoken x written digits:
+- audio->image, deterministic head (configs/digits_audio2img.yaml), on held-out takes and, one voice at a time, on each
+  of the five held-out speakers (leave one speaker out);
+- audio->image, flow head guided by the takes run (configs/digits_audio2img_flow.yaml);
+- image->audio, deterministic head (configs/digits_img2audio.yaml), on held-out takes.
+Every model is scored by `synesthesia.metrics.evaluate` (the same code as `synesthesia_evaluate`): semantic accuracy by
+the digit judges (trained on data disjoint from what they judge; their accuracy and weight hashes are recorded), FD and
+KID against real test digits or recordings on the judge's and on training-free features, class-conditional KID.
+The retrieval baseline (the training pair whose source is nearest in the trained model's own encoder) is scored the
+same way at the same N. Writes bench/results/digits_quality.json.
+"""
+import argparse, contextlib, io, tempfile, time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from _common import write_result, ROOT
+from synesthesia.data import DigitPairs, load_audio
+from synesthesia.training import load_config, train, load_checkpoint, speakers
+from synesthesia.audio2img import Retrieval
+from synesthesia.metrics import (evaluate, digit_judge, digit_pictures, digit_log_mels, semantic_accuracy, distribution_scores,
+                                 classwise_kid, diversity, random_image_net, random_audio_net, MFCCStats)
+
+SPEAKERS = ('jackson', 'lucas', 'nicolas', 'theo', 'yweweler')
+
+def fit(config, out, **overrides):
+    "Train one config (quietly) into `out`; returns the seconds it took."
+    t0 = time.time()
+    c = load_config(ROOT/'configs'/config, overrides)
+    with contextlib.redirect_stdout(io.StringIO()): train(c, out, progress=False)
+    return round(time.time() - t0, 1)
+
+def keep(m):
+    "The numbers of an evaluation worth recording (the confusion matrix and settings stay in)."
+    return {k: m[k] for k in ('semantic', 'distribution', 'classwise_kid', 'diversity', 'n', 'seed', 'epoch', 'head', 'encoder') if k in m}
+
+def retrieval(run, judge_cache, seed=0):
+    "The retrieval baseline for a trained run: each test source answered with the target of its nearest training pair."
+    ck = load_checkpoint(run, device='cpu')
+    c = ck.config
+    kw = dict(holdout=c.holdout, test_speakers=speakers(c), sr=c.sr, dur=c.dur, img_size=c.img_size)
+    tr, te = DigitPairs('train', **kw), DigitPairs('test', **kw)
+    a2i = c.direction == 'audio2image'
+    if a2i:
+        r = Retrieval(ck.model.encoder, ck.mel.normalize(digit_log_mels(tr, ck.mel)), tr.image)
+        out = r(ck.mel.normalize(digit_log_mels(te, ck.mel)))
+        real, real_labels = digit_pictures(te)
+        extractors = [digit_judge('image', cache=judge_cache), random_image_net()]
+    else:
+        pics = torch.stack([te.image(i) for i in range(len(te))])
+        r = Retrieval(ck.model.encoder, torch.stack([tr.image(i) for i in range(len(tr))]), lambda i: load_audio(tr.recs[i][0], c.sr, c.dur, crop='center'))
+        out = r(pics)
+        real = torch.stack([load_audio(rec[0], c.sr, c.dur, crop='center') for rec in te.recs])
+        real_labels = te.labels
+        extractors = [digit_judge('audio', holdout=c.holdout, cache=judge_cache), random_audio_net(), MFCCStats()]
+    labels = torch.as_tensor(te.labels)
+    res = dict(semantic=semantic_accuracy(extractors[0], out, labels, seed=seed), n=len(out),
+               distribution={e.tag: distribution_scores(e, out, real, seed) for e in extractors},
+               classwise_kid=classwise_kid(extractors[0], out, labels, real, real_labels, seed),
+               embedding=f'the trained {c.encoder} encoder of {Path(run).name}', keys=f'{len(tr)} training sources')
+    return res
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--runs', default=None, help='where the runs go (default: a temporary folder)')
+    ap.add_argument('--judge_cache', default=None, help='folder of trained judges (default: cache/judges beside the data)')
+    ap.add_argument('--speakers', default=','.join(SPEAKERS), help='voices held out one at a time')
+    ap.add_argument('--seed', type=int, default=0)
+    a = ap.parse_args()
+    t_all = time.time()
+    runs = Path(a.runs or tempfile.mkdtemp(prefix='digits_quality-'))
+    judges = {m: digit_judge(m, cache=a.judge_cache).describe() for m in ('image', 'audio')}
+    res = dict(judges=judges, seed=a.seed)
+    print('judges', {k: (v['tag'], v['accuracy']) for k, v in judges.items()}, flush=True)
+
+    s = fit('digits_audio2img.yaml', runs/'a2i', seed=a.seed)
+    m, _ = evaluate(runs/'a2i', seed=a.seed, judge_cache=a.judge_cache, device='cpu')
+    res['audio2image_takes'] = dict(keep(m), train_seconds=s, retrieval=retrieval(runs/'a2i', a.judge_cache, a.seed))
+    print('a2i takes', m['semantic']['accuracy'], 'retrieval', res['audio2image_takes']['retrieval']['semantic']['accuracy'], flush=True)
+
+    s = fit('digits_audio2img_flow.yaml', runs/'a2i_flow', seed=a.seed, guide=str(runs/'a2i'))
+    m, _ = evaluate(runs/'a2i_flow', seed=a.seed, judge_cache=a.judge_cache, device='cpu')
+    real, labels = digit_pictures(DigitPairs('test', img_size=32))
+    groups = torch.stack([real[labels == d][:100].reshape(25, 4, *real.shape[1:]) for d in range(10)]).flatten(0, 1)  # 4 real digits of one class each
+    res['audio2image_flow_takes'] = dict(keep(m), train_seconds=s, real_same_class_diversity=diversity(groups, seed=a.seed))
+    print('a2i flow', m['semantic']['accuracy'], flush=True)
+
+    s = fit('digits_img2audio.yaml', runs/'i2a', seed=a.seed)
+    m, _ = evaluate(runs/'i2a', seed=a.seed, judge_cache=a.judge_cache, device='cpu')
+    res['image2audio_takes'] = dict(keep(m), train_seconds=s, retrieval=retrieval(runs/'i2a', a.judge_cache, a.seed))
+    print('i2a takes', m['semantic']['accuracy'], 'retrieval', res['image2audio_takes']['retrieval']['semantic']['accuracy'], flush=True)
+
+    loso = {}
+    for spk in a.speakers.split(','):
+        s = fit('digits_audio2img.yaml', runs/f'a2i_{spk}', seed=a.seed, holdout='speakers', test_speakers=spk)
+        m, _ = evaluate(runs/f'a2i_{spk}', seed=a.seed, judge_cache=a.judge_cache, device='cpu')
+        loso[spk] = dict(semantic_accuracy=m['semantic']['accuracy'], ci95=m['semantic']['ci95'], n=m['n'], train_seconds=s)
+        print('a2i held-out speaker', spk, loso[spk]['semantic_accuracy'], flush=True)
+    res['audio2image_speakers'] = dict(per_speaker=loso, mean_semantic_accuracy=float(np.mean([v['semantic_accuracy'] for v in loso.values()])))
+    res['seconds'] = round(time.time() - t_all, 1)
+    res['runs'] = str(runs)
+    write_result('digits_quality', res)
+
+if __name__ == '__main__': main()

@@ -1,0 +1,94 @@
+"""synesthesia_evaluate end to end: a checkpoint from the training pipeline in, images, audio, metrics.json and a report
+out; mistakes are one line and exit status 2; an earlier report is never overwritten unless asked."""
+import json, os, subprocess, sys
+from pathlib import Path
+
+import pytest
+
+from synesthesia.training import make_config, train
+from synesthesia.metrics import main
+
+
+@pytest.fixture(scope='module')
+def runs(tmp_path_factory):
+    root = tmp_path_factory.mktemp('runs')
+    small = dict(data='synthetic', n_train=48, n_valid=16, epochs=1, batch_size=16, img_size=32, dur=1., width=8, cache=False)
+    train(make_config(dict(small, direction='audio2image')), root/'a2i', progress=False)
+    train(make_config(dict(small, direction='image2audio')), root/'i2a', progress=False)
+    return root
+
+
+def test_evaluate_command_writes_a_report(runs, tmp_path):
+    out = tmp_path/'report'
+    r = subprocess.run(['synesthesia_evaluate', '--checkpoint', str(runs/'a2i'), '--output_dir', str(out), '--n', '20'],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert 'report:' in r.stdout and 'probe hue_within_10deg' in r.stdout
+    m = json.loads((out/'metrics.json').read_text())
+    assert m['n'] == 20 and m['direction'] == 'audio2image' and m['data'] == 'synthetic'
+    fd = next(iter(m['distribution'].values()))
+    assert fd['fd'] is None and 'N > d' in fd['note']  # 20 items cannot support 128-d statistics: said, not computed
+    assert {'l1', 'psnr_db', 'ssim'} <= set(m['paired']) and m['paired']['ssim']['n'] == 20
+    for sub, ext in (('sources', 'wav'), ('outputs', 'png'), ('targets', 'png')): assert len(list((out/sub).glob(f'*.{ext}'))) == 20
+    page = (out/'report.html').read_text()
+    assert page.count('<audio') == 16 and 'outputs/0000.png' in page and 'outputs/0019.png' in page and 'metrics.json' in page
+
+
+def test_image_to_audio_report_has_sounds_and_audio_measures(runs, tmp_path):
+    assert main(['--checkpoint', str(runs/'i2a'), '--output_dir', str(tmp_path/'r'), '--n', '12', '--griffin_lim', '4']) == 0
+    m = json.loads((tmp_path/'r'/'metrics.json').read_text())
+    assert {'coherence', 'spectral_convergence', 'lsd_db', 'mr_stft', 'mfcc_mcd_db'} <= set(m['paired'])
+    assert 0 < m['paired']['coherence']['floor'] < 0.1 and m['griffin_lim_rounds'] == 4
+    assert {'pitch_within_25c', 'timbre_acc', 'tempo_within_5pct'} <= set(m['probes'])
+    assert len(list((tmp_path/'r'/'outputs').glob('*.wav'))) == 12
+
+
+def test_refuses_to_overwrite_unless_told(runs, tmp_path, capsys):
+    out = tmp_path/'report'
+    assert main(['--checkpoint', str(runs/'a2i'), '--output_dir', str(out), '--n', '8']) == 0
+    first = (out/'metrics.json').read_text()
+    (out/'notes.txt').write_text('mine')
+    assert main(['--checkpoint', str(runs/'a2i'), '--output_dir', str(out), '--n', '9']) == 2
+    assert 'earlier report' in capsys.readouterr().err and (out/'metrics.json').read_text() == first  # nothing lost
+    assert main(['--checkpoint', str(runs/'a2i'), '--output_dir', str(out), '--n', '9', '--overwrite']) == 0
+    assert json.loads((out/'metrics.json').read_text())['n'] == 9
+    other = tmp_path/'other'; other.mkdir(); (other/'data.csv').write_text('x')
+    assert main(['--checkpoint', str(runs/'a2i'), '--output_dir', str(other), '--n', '8', '--overwrite']) == 2  # not a report folder
+    assert (other/'data.csv').read_text() == 'x'
+
+
+@pytest.mark.parametrize('extra, fragment', [
+    (dict(checkpoint='nowhere'), 'nowhere'),
+    (dict(n='0'), '--n 0'),
+    (dict(data_dir='no/such/folder'), 'no/such/folder'),
+])
+def test_mistakes_are_one_line(runs, tmp_path, capsys, extra, fragment):
+    flags = dict(checkpoint=str(runs/'a2i'), output_dir=str(tmp_path/'r')) | extra
+    assert main([x for k, v in flags.items() for x in (f'--{k}', v)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert fragment in err and err.count('\n') == 0 and 'Traceback' not in err
+    assert not (tmp_path/'r').exists()
+
+
+def test_damaged_checkpoint_is_refused(runs, tmp_path, capsys):
+    import shutil
+    bad = tmp_path/'bad'
+    shutil.copytree(runs/'a2i', bad)
+    ck = next((bad/'checkpoints').glob('epoch-*'))
+    with open(ck/'model.safetensors', 'r+b') as f: f.seek(100); f.write(b'\0'*8)
+    assert main(['--checkpoint', str(bad), '--output_dir', str(tmp_path/'r')]) == 2
+    assert 'model.safetensors' in capsys.readouterr().err
+
+
+def test_cycle_consistency_scores_both_round_trips(runs):
+    import torch
+    from synesthesia.training import load_checkpoint
+    from synesthesia.data import SynthWorld
+    from synesthesia.metrics import cycle_consistency
+    a2i, i2a = load_checkpoint(runs/'a2i', device='cpu'), load_checkpoint(runs/'i2a', device='cpu')
+    w = SynthWorld(n=6, seed=9, dur=1., img_size=32)
+    sounds, pictures = torch.stack([w[i][0] for i in range(6)]), torch.stack([w.image(i) for i in range(6)])
+    r = cycle_consistency(a2i, i2a, sounds=sounds, pictures=pictures)
+    assert set(r['audio_image_audio']) == {'coherence', 'spectral_convergence', 'lsd_db', 'mr_stft', 'mfcc_mcd_db'}
+    assert set(r['image_audio_image']) == {'l1', 'psnr_db', 'ssim'} and r['image_audio_image']['l1']['n'] == 6
+    with pytest.raises(ValueError, match='expected an audio2image and an image2audio'): cycle_consistency(i2a, a2i, sounds=sounds)
