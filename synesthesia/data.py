@@ -849,10 +849,14 @@ class DigitPairs:
                  root: Path|None=None, # data folder; default `data_root()`
                  pool_fractions: tuple=(0.8, 0.1, 0.1), # share of each digit's images for train, valid, test
                  download: bool=False, # fetch the data (see `download_digits`) if it is not in `root`
+                 voices: tuple|None=None, # train and validate on these speakers only (a translator that speaks with one voice); the test split keeps every voice
                 ):
         self.split, self.sr, self.dur, self.img_size = split, sr, dur, img_size
         if download and images == 'mnist': download_digits(root)
         self.recs = digit_split(fsdd_recordings(root), split, holdout, test_speakers)
+        if voices and split != 'test':
+            if (missing := set(voices) - {r[2] for r in self.recs}): raise ValueError(f'voices: no {split} recordings of {sorted(missing)}')
+            self.recs = [r for r in self.recs if r[2] in voices]
         imgs, labels = digit_images(images, root)
         rng, k = np.random.default_rng(seed), SPLITS.index(split)
         self.images, self.pool = imgs, {}
@@ -864,6 +868,7 @@ class DigitPairs:
         order = np.random.default_rng([seed, k]).permutation(len(self.recs))  # which image of the pool each recording gets
         self.image_idx = np.array([self.pool[d][order[i] % len(self.pool[d])] for i, d in enumerate(self.labels)])
         self.desc = dict(split=split, holdout=holdout, test_speakers=tuple(test_speakers), images=images, seed=seed, sr=sr, dur=dur, img_size=img_size)
+        if voices: self.desc['voices'] = tuple(voices)
 
     def __len__(self): return len(self.recs)
     def __getitem__(self, i):

@@ -62,6 +62,7 @@ class TrainConfig:
     world_seed: int = _opt(0, 'synthetic: seed of the training world (validation uses world_seed + 1)')
     holdout: str = _opt('takes', "digits: validate on new takes of known voices ('takes') or on new voices ('speakers')", HOLDOUTS)
     test_speakers: str = _opt('theo', "digits with holdout speakers: the voices held out for testing, comma-separated (takes 0-4 of the other voices validate)")
+    voices: str = _opt('', "digits: train and validate on these speakers only, comma-separated (a translator that speaks with one voice); '': every voice")
     img_size: int = _opt(64, 'picture side in pixels (the cnn image decoder draws 32, 64 or 128)')
     dur: float = _opt(2., 'seconds of sound per item: longer sounds are cropped, shorter ones padded')
     # spectrogram convention
@@ -245,9 +246,10 @@ def _folder(path, c: TrainConfig, flag: str) -> PairedFolder:
     if not p.is_dir(): raise ConfigError(f'{flag} {path}: no such folder (expected a folder with audio/ and images/ inside)')
     return PairedFolder(p, sr=c.sr, dur=c.dur, img_size=c.img_size)
 
+def _names(s: str) -> tuple: return tuple(x.strip() for x in s.split(',') if x.strip())
 def speakers(c: TrainConfig) -> tuple:
     "The held-out voices of a digits config, as a tuple."
-    return tuple(s.strip() for s in c.test_speakers.split(',') if s.strip())
+    return _names(c.test_speakers)
 
 def build_datasets(c: TrainConfig) -> tuple:
     "(train, valid) datasets of (waveform, picture) pairs for `c.data` and `c.val`."
@@ -255,7 +257,7 @@ def build_datasets(c: TrainConfig) -> tuple:
         kw = dict(sr=c.sr, dur=c.dur, img_size=c.img_size)
         return SynthWorld(n=c.n_train, seed=c.world_seed, **kw), SynthWorld(n=c.n_valid, seed=c.world_seed + 1, **kw)
     if c.data == 'digits':
-        kw = dict(holdout=c.holdout, test_speakers=speakers(c), sr=c.sr, dur=c.dur, img_size=c.img_size)
+        kw = dict(holdout=c.holdout, test_speakers=speakers(c), voices=_names(c.voices) or None, sr=c.sr, dur=c.dur, img_size=c.img_size)
         return DigitPairs('train', **kw), DigitPairs('valid', **kw)
     train = _folder(c.data, c, '--data_dir')
     if c.val: return train, _folder(c.val, c, '--val_dir')
