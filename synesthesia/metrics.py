@@ -99,7 +99,7 @@ def frechet_distance(a, # features `(n, d)` or `FeatureStats`
         if s.n <= s.d: raise ValueError(f'the {name} set has N={s.n} samples of d={s.d} features: the covariance is singular, FD needs N > d (better N >= 10 d)')
     return frechet_from_moments(a.mean, a.cov, b.mean, b.cov)
 
-# %% ../nbs/06_metrics.ipynb #4a3b3f4b
+# %% ../nbs/06_metrics.ipynb #f193d0ad
 def _mmd2_unbiased(x, y):
     d = x.shape[1]
     kxx, kyy, kxy = (x@x.T/d + 1)**3, (y@y.T/d + 1)**3, (x@y.T/d + 1)**3
@@ -117,6 +117,7 @@ def kid(a, # features `(n, d)`
     if a.shape[1] != b.shape[1]: raise ValueError(f'features of different dimensions: {a.shape[1]} and {b.shape[1]}')
     m = min(subset_size, len(a), len(b))
     if m < 2: raise ValueError(f'KID needs at least 2 samples in each set, got {len(a)} and {len(b)}')
+    if m == len(a) == len(b): return float(_mmd2_unbiased(a, b)), 0.  # every subset would be the whole of both sets
     rng = np.random.default_rng(seed)
     vals = [_mmd2_unbiased(a[rng.choice(len(a), m, replace=False)], b[rng.choice(len(b), m, replace=False)]) for _ in range(subsets)]
     return float(np.mean(vals)), float(np.std(vals))
@@ -815,13 +816,14 @@ def cycle_consistency(a2i, # audio->image `Checkpoint`
         out['image_audio_image'] = r
     return out
 
-# %% ../nbs/06_metrics.ipynb #cc461a0a
+# %% ../nbs/06_metrics.ipynb #405705ab
 def distribution_scores(extractor: Extractor, generated, reference, seed: int=0, kid_subsets: int=100, kid_subset_size: int=1000) -> dict:
     "FD, KID (and FD-infinity where N allows) of generated against reference items, with everything needed to compare them."
     g, r = extractor.features(generated), extractor.features(reference)
     n, d = len(g), g.shape[1]
+    m = min(kid_subset_size, n, len(r))
     out = dict(extractor=extractor.tag, sha256=extractor.hash, d=d, n_generated=n, n_reference=len(r), seed=seed,
-               kid_subsets=kid_subsets, kid_subset_size=min(kid_subset_size, n, len(r)))
+               kid_subsets=1 if m == n == len(r) else kid_subsets, kid_subset_size=m)
     if min(n, len(r)) <= d: return dict(out, fd=None, note=f'FD needs N > d: {min(n, len(r))} items for d={d}')
     out['fd'] = frechet_distance(g, r)
     out['kid'], out['kid_std'] = kid(g, r, kid_subsets, kid_subset_size, seed)
@@ -900,7 +902,7 @@ def evaluate(checkpoint, # a run folder, its checkpoints/ or one epoch's folder
     names = [str(Path(ds.recs[i][0]).stem) if kind == 'digits' else Path(ds.pairs[i][0]).stem if kind == 'folder' else f'{i:04d}' for i in idx]
     return m, dict(names=names, sources=src, outputs=out, targets=tgt, a2i=a2i, sr=c.sr, mel=ck.mel)
 
-# %% ../nbs/06_metrics.ipynb #7705161e
+# %% ../nbs/06_metrics.ipynb #d425a8bd
 def _flat(d, prefix=''):
     for k, v in d.items():
         key = f'{prefix}{k}'
@@ -934,7 +936,6 @@ def _headline(m):
 
 def write_report(metrics: dict, files: dict, output_dir, overwrite: bool=False, show: int=16) -> Path:
     "Write sources, outputs, targets, metrics.json and report.html into `output_dir`; refuse to replace a report unless `overwrite`."
-    from synesthesia.data import save_image, save_audio
     out = Path(output_dir)
     if out.exists() and any(out.iterdir()):
         if not (out/'metrics.json').exists() and not (out/'report.html').exists():
@@ -942,7 +943,20 @@ def write_report(metrics: dict, files: dict, output_dir, overwrite: bool=False, 
         if not overwrite: raise FileExistsError(f'{out}: holds an earlier report; choose a new --output_dir or pass --overwrite to replace it')
     tmp = out.parent/f'.{out.name}.tmp-{os.getpid()}'
     shutil.rmtree(tmp, ignore_errors=True)
+    try: _write_report(metrics, files, tmp, show)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)  # a half-written report never lingers beside the folder
+        raise
+    if out.exists():
+        old = out.parent/f'.{out.name}.old-{os.getpid()}'
+        out.rename(old); tmp.rename(out); shutil.rmtree(old)
+    else: tmp.rename(out)
+    return out/'report.html'
+
+def _write_report(metrics, files, tmp, show):
+    from synesthesia.data import save_image, save_audio
     for sub in ('sources', 'outputs', 'targets', 'spectrograms'): (tmp/sub).mkdir(parents=True)
+    scaled = metrics.setdefault('files_scaled', {})  # sounds louder than full scale, written quieter (the metrics used them as they were)
     a2i, sr, mel = files['a2i'], files['sr'], files['mel']
     rows, n = [], len(files['names'])
     shown = set(np.linspace(0, n - 1, min(show, n)).round().astype(int).tolist())  # spread over the set, not its first few
@@ -952,7 +966,10 @@ def write_report(metrics: dict, files: dict, output_dir, overwrite: bool=False, 
             x = files[sub][i]
             is_sound = (sub == 'sources') == a2i
             f = f'{sub}/{name}.' + ('wav' if is_sound else 'png')
-            (save_audio if is_sound else save_image)(tmp/f, x) if is_sound else save_image(tmp/f, x)
+            if is_sound:
+                if (peak := float(x.abs().max())) > 1: x, scaled[f] = x*(0.999/peak), round(0.999/peak, 4)
+                save_audio(tmp/f, x, sr)
+            else: save_image(tmp/f, x)
             if i not in shown: continue
             if is_sound:
                 _spectrogram_png(tmp/'spectrograms'/f'{sub}-{name}.png', x, mel)
@@ -971,11 +988,6 @@ table{{border-collapse:collapse}} tr:nth-child(even){{background:#f4f4f4}} img.p
 <h2>Translations ({len(shown)} of {n}, spread over the set)</h2><table><tr><th>item</th><th>source</th><th>output</th><th>target</th></tr>{''.join(rows)}</table>
 <h2>Every number</h2><table>{every}</table><p>All of it, with the confusion matrix, is in <a href="metrics.json">metrics.json</a>.</p></body></html>"""
     (tmp/'report.html').write_text(page)
-    if out.exists():
-        old = out.parent/f'.{out.name}.old-{os.getpid()}'
-        out.rename(old); tmp.rename(out); shutil.rmtree(old)
-    else: tmp.rename(out)
-    return out/'report.html'
 
 # %% ../nbs/06_metrics.ipynb #0b4785d5
 def _parser() -> argparse.ArgumentParser:

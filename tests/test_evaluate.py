@@ -92,3 +92,19 @@ def test_cycle_consistency_scores_both_round_trips(runs):
     assert set(r['audio_image_audio']) == {'coherence', 'spectral_convergence', 'lsd_db', 'mr_stft', 'mfcc_mcd_db'}
     assert set(r['image_audio_image']) == {'l1', 'psnr_db', 'ssim'} and r['image_audio_image']['l1']['n'] == 6
     with pytest.raises(ValueError, match='expected an audio2image and an image2audio'): cycle_consistency(i2a, a2i, sounds=sounds)
+
+
+def test_loud_outputs_are_scaled_and_listed_and_failures_leave_nothing(tmp_path):
+    import torch
+    from synesthesia.data import MelSpec, load_audio
+    from synesthesia.metrics import write_report
+    m = dict(direction='image2audio', head='flow', data='digits', checkpoint='x/epoch-0001', n=2, seed=0)
+    files = dict(names=['a', 'b'], sources=torch.rand(2, 3, 32, 32), outputs=torch.stack([torch.full((8000,), 0.5), torch.full((8000,), 1.5)]),
+                 targets=torch.zeros(2, 8000), a2i=False, sr=16000, mel=MelSpec())
+    write_report(m, files, tmp_path/'r')
+    saved = json.loads((tmp_path/'r'/'metrics.json').read_text())
+    assert saved['files_scaled'] == {'outputs/b.wav': 0.666}
+    assert float(load_audio(tmp_path/'r'/'outputs'/'b.wav').abs().max()) == pytest.approx(0.999, abs=1e-3)
+    files['outputs'] = torch.full((2, 8000), float('nan'))  # not a sound: the write fails part way
+    with pytest.raises(Exception): write_report(m, files, tmp_path/'r2')
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['r']  # no half-written report or temporary folder left
