@@ -29,7 +29,9 @@ from synesthesia.metrics import (evaluate, digit_judge, digit_pictures, digit_lo
 SPEAKERS = ('jackson', 'lucas', 'nicolas', 'theo', 'yweweler')
 
 def fit(config, out, **overrides):
-    "Train one config (quietly) into `out`; returns the seconds it took."
+    "Train one config (quietly) into `out`; returns the seconds it took, or 'reused' for a finished run already there."
+    if (out/'checkpoints'/'best').is_file():  # a rerun after an interruption keeps the runs that finished
+        return 'reused'
     t0 = time.time()
     c = load_config(ROOT/'configs'/config, overrides)
     with contextlib.redirect_stdout(io.StringIO()): train(c, out, progress=False)
@@ -67,7 +69,7 @@ def retrieval(run, judge_cache, seed=0):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('--runs', default=None, help='where the runs go (default: a temporary folder)')
+    ap.add_argument('--runs', default=None, help='where the runs go (default: a temporary folder); finished runs found there are reused')
     ap.add_argument('--judge_cache', default=None, help='folder of trained judges (default: cache/judges beside the data)')
     ap.add_argument('--speakers', default=','.join(SPEAKERS), help='voices held out one at a time')
     ap.add_argument('--seed', type=int, default=0)
@@ -86,7 +88,7 @@ def main():
     s = fit('digits_audio2img_flow.yaml', runs/'a2i_flow', seed=a.seed, guide=str(runs/'a2i'))
     m, _ = evaluate(runs/'a2i_flow', seed=a.seed, judge_cache=a.judge_cache, device='cpu')
     real, labels = digit_pictures(DigitPairs('test', img_size=32))
-    groups = torch.stack([real[labels == d][:100].reshape(25, 4, *real.shape[1:]) for d in range(10)]).flatten(0, 1)  # 4 real digits of one class each
+    groups = torch.cat([real[labels == d][:4*((labels == d).sum()//4)].reshape(-1, 4, *real.shape[1:]) for d in range(10)])  # 4 real digits of one class each
     res['audio2image_flow_takes'] = dict(keep(m), train_seconds=s, real_same_class_diversity=diversity(groups, seed=a.seed))
     print('a2i flow', m['semantic']['accuracy'], flush=True)
 
