@@ -246,7 +246,9 @@ def test_ctrl_c_says_how_to_resume(tmp_path):
     run = tmp_path/'run'
     args = ['--config', 'configs/audio2img.yaml', '--epochs', '5', '--batch_size', '16', '--no_bar', '--output_dir', str(run),
             '--set', 'n_train=256', 'n_valid=32', f'cache_dir={tmp_path/"cache"}']
-    proc = subprocess.Popen(['synesthesia_train', *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # as from a terminal: a shell that started the tests in the background (`cmd &`) leaves SIGINT ignored, and children inherit that
+    proc = subprocess.Popen(['synesthesia_train', *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     _wait_for(run/'checkpoints'/'last', 'epoch-0001', proc)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=120)
