@@ -689,6 +689,8 @@ def _run(a) -> int:
         print(f'\ninterrupted. {"Last checkpoint: " + last.read_text().strip() if last.is_file() else "No epoch had finished, so there is no checkpoint"}; '
               f'continue with: {shlex.join(["synesthesia_train", *sys.argv[1:]] + ([] if a.resume else ["--resume"]))}', file=sys.stderr)
         return 130
+    finally:  # under `accelerate launch`: leave the process group before exit (gloo's threads otherwise abort the process at exit)
+        if dist.is_available() and dist.is_initialized(): dist.destroy_process_group()
     ck = learn.checkpointer
     if _rank() == 0 and ck.best_epoch:
         print(f'done in {time.time() - t0:.0f} s: best valid_loss {ck.best:.5g} at epoch {ck.best_epoch} -> {find_checkpoint(out, "best")}\n'
