@@ -6,7 +6,8 @@ Trains, through `synesthesia.training` and the configs in configs/, on spoken x 
 - audio->image, deterministic head (configs/digits_audio2img.yaml), on held-out takes and, one voice at a time, on each
   of the five held-out speakers (leave one speaker out);
 - audio->image, flow head guided by the takes run (configs/digits_audio2img_flow.yaml);
-- image->audio, deterministic head (configs/digits_img2audio.yaml), on held-out takes.
+- image->audio, deterministic head (configs/digits_img2audio.yaml), on held-out takes: the config's voice is the model,
+  and each of the other four voices is trained and scored the same way beside it.
 Every model is scored by `synesthesia.metrics.evaluate` (the same code as `synesthesia_evaluate`): semantic accuracy by
 the digit judges (trained on data disjoint from what they judge; their accuracy and weight hashes are recorded), FD and
 KID against real test digits or recordings on the judge's and on training-free features, class-conditional KID.
@@ -21,7 +22,7 @@ import torch
 
 from _common import write_result, ROOT
 from synesthesia.data import DigitPairs, load_audio
-from synesthesia.training import load_config, train, load_checkpoint, speakers
+from synesthesia.training import load_config, train, load_checkpoint, speakers, _names
 from synesthesia.audio2img import Retrieval
 from synesthesia.metrics import (evaluate, digit_judge, digit_pictures, digit_log_mels, semantic_accuracy, distribution_scores,
                                  classwise_kid, diversity, random_image_net, random_audio_net, MFCCStats)
@@ -45,8 +46,8 @@ def retrieval(run, judge_cache, seed=0):
     "The retrieval baseline for a trained run: each test source answered with the target of its nearest training pair."
     ck = load_checkpoint(run, device='cpu')
     c = ck.config
-    kw = dict(holdout=c.holdout, test_speakers=speakers(c), sr=c.sr, dur=c.dur, img_size=c.img_size)
-    tr, te = DigitPairs('train', **kw), DigitPairs('test', **kw)
+    kw = dict(holdout=c.holdout, test_speakers=speakers(c), voices=_names(c.voices) or None, sr=c.sr, dur=c.dur, img_size=c.img_size)
+    tr, te = DigitPairs('train', **kw), DigitPairs('test', **kw)  # the run's own training pairs (the test split keeps every voice)
     a2i = c.direction == 'audio2image'
     if a2i:
         r = Retrieval(ck.model.encoder, ck.mel.normalize(digit_log_mels(tr, ck.mel)), tr.image)
@@ -67,6 +68,26 @@ def retrieval(run, judge_cache, seed=0):
                embedding=f'the trained {c.encoder} encoder of {Path(run).name}', keys=f'{len(tr)} training sources')
     return res
 
+def real_floor(judge_cache, n=250, seed=0):
+    "Real against real at the evaluations' N: n training-split items scored exactly as a translator's n outputs are."
+    rng = np.random.default_rng(seed)
+    tr, te = DigitPairs('train', img_size=32), DigitPairs('test', img_size=32)
+    pics, labels = digit_pictures(tr)
+    pick = torch.as_tensor(np.sort(rng.choice(len(pics), n, replace=False)))
+    real, real_labels = digit_pictures(te)
+    judge = digit_judge('image', cache=judge_cache)
+    img = dict(what=f'{n} of the {len(pics)} training-pool pictures against the {len(real)} test-pool pictures',
+               distribution={e.tag: distribution_scores(e, pics[pick], real, seed) for e in (judge, random_image_net())},
+               classwise_kid=classwise_kid(judge, pics[pick], labels[pick], real, real_labels, seed))
+    wav = lambda recs: torch.stack([load_audio(r[0], tr.sr, tr.dur, crop='center') for r in recs])
+    pick = np.sort(rng.choice(len(tr), n, replace=False))
+    a, b = wav([tr.recs[i] for i in pick]), wav(te.recs)
+    judge = digit_judge('audio', cache=judge_cache)
+    aud = dict(what=f'{n} of the {len(tr)} training recordings (every voice) against the {len(te)} test recordings',
+               distribution={e.tag: distribution_scores(e, a, b, seed) for e in (judge, random_audio_net(), MFCCStats())},
+               classwise_kid=classwise_kid(judge, a, torch.as_tensor(tr.labels[pick]), b, torch.as_tensor(te.labels), seed))
+    return dict(images=img, sounds=aud)
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--runs', default=None, help='where the runs go (default: a temporary folder); finished runs found there are reused')
@@ -79,6 +100,8 @@ def main():
     judges = {m: digit_judge(m, cache=a.judge_cache).describe() for m in ('image', 'audio')}
     res = dict(judges=judges, seed=a.seed)
     print('judges', {k: (v['tag'], v['accuracy']) for k, v in judges.items()}, flush=True)
+    res['real_vs_real'] = real_floor(a.judge_cache, seed=a.seed)  # the floor FD and KID reach at this N (retrieval sits on it)
+    print('real vs real FD', {k: round(v['fd'], 2) for k, v in res['real_vs_real']['images']['distribution'].items()}, flush=True)
 
     s = fit('digits_audio2img.yaml', runs/'a2i', seed=a.seed)
     m, _ = evaluate(runs/'a2i', seed=a.seed, judge_cache=a.judge_cache, device='cpu')
@@ -94,8 +117,17 @@ def main():
 
     s = fit('digits_img2audio.yaml', runs/'i2a', seed=a.seed)
     m, _ = evaluate(runs/'i2a', seed=a.seed, judge_cache=a.judge_cache, device='cpu')
-    res['image2audio_takes'] = dict(keep(m), train_seconds=s, retrieval=retrieval(runs/'i2a', a.judge_cache, a.seed))
-    print('i2a takes', m['semantic']['accuracy'], 'retrieval', res['image2audio_takes']['retrieval']['semantic']['accuracy'], flush=True)
+    voice = load_config(ROOT/'configs'/'digits_img2audio.yaml').voices
+    res['image2audio_takes'] = dict(keep(m), voice=voice, train_seconds=s, retrieval=retrieval(runs/'i2a', a.judge_cache, a.seed))
+    print('i2a takes', voice, m['semantic']['accuracy'], 'retrieval', res['image2audio_takes']['retrieval']['semantic']['accuracy'], flush=True)
+    by_voice = {voice: dict(semantic_accuracy=m['semantic']['accuracy'], ci95=m['semantic']['ci95'], n=m['n'], train_seconds=s)}
+    for spk in SPEAKERS:  # the same config in each of the other voices: how much the choice of voice matters
+        if spk == voice: continue
+        s = fit('digits_img2audio.yaml', runs/f'i2a_{spk}', seed=a.seed, voices=spk)
+        m, _ = evaluate(runs/f'i2a_{spk}', seed=a.seed, judge_cache=a.judge_cache, device='cpu')
+        by_voice[spk] = dict(semantic_accuracy=m['semantic']['accuracy'], ci95=m['semantic']['ci95'], n=m['n'], train_seconds=s)
+        print('i2a takes, voice', spk, by_voice[spk]['semantic_accuracy'], flush=True)
+    res['image2audio_voices'] = dict(per_voice=by_voice, mean_semantic_accuracy=float(np.mean([v['semantic_accuracy'] for v in by_voice.values()])))
 
     loso = {}
     for spk in a.speakers.split(','):

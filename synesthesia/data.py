@@ -30,8 +30,8 @@ __all__ = ['AUDIO_EXTS', 'IMAGE_EXTS', 'MAX_AUDIO_SECONDS', 'PITCH_CLASSES', 'TI
            'shape_descriptors', 'classify_shape', 'classify_timbre', 'probe_image', 'probe_audio', 'cents',
            'hue_distance', 'probe_errors', 'probe_scores', 'PairReport', 'find_pairs', 'PairedFolder',
            'make_sample_data', 'AudioAugment', 'ImageAugment', 'ToMel', 'SpecAugment', 'Direction', 'PairDataLoaders',
-           'pair_dls', 'read_idx', 'digit_images', 'fsdd_recordings', 'digit_split', 'DigitPairs', 'speaker_digests',
-           'download_digits', 'MelCache']
+           'pair_dls', 'read_idx', 'digit_images', 'fsdd_recordings', 'digit_split', 'DigitPairs', 'ClassPairs',
+           'speaker_digests', 'download_digits', 'MelCache']
 
 # %% ../nbs/01_data.ipynb #43581e0f
 AUDIO_EXTS = ('.wav', '.flac', '.ogg', '.mp3')  # sound formats `load_audio` reads
@@ -876,9 +876,44 @@ class DigitPairs:
         return load_audio(self.recs[i][0], self.sr, self.dur, crop='center'), self.image(i)
     def image(self, i):
         "The picture of pair `i` alone."
-        im = Image.fromarray(self.images[self.image_idx[i]]).convert('RGB')
+        return self.picture(self.image_idx[i])
+    def picture(self, k):
+        "Handwritten digit `k` of `images` as an RGB picture `(3, img_size, img_size)` in [0, 1]."
+        im = Image.fromarray(self.images[k]).convert('RGB')
         return _pil_to_tensor(im.resize((self.img_size, self.img_size), Image.Resampling.LANCZOS))
+    def class_pictures(self) -> dict:
+        "Every picture of this split's pool, by digit: {digit: uint8 `(n, 3, img_size, img_size)`} (8 bits hold them exactly)."
+        return {d: torch.stack([(self.picture(k)*255).round().byte() for k in self.pool[d]]) for d in range(10)}
     def __repr__(self): return f"DigitPairs({', '.join(f'{k}={v!r}' for k, v in self.desc.items())}, n={len(self)})"
+
+# %% ../nbs/01_data.ipynb #e6cb8483
+class ClassPairs:
+    "A dataset of (sound, picture) items whose pictures are drawn afresh each epoch from the pictures of each item's class."
+    def __init__(self, ds, # (sound, picture) items with `labels`: a `DigitPairs`, or a `MelCache` of one
+                 pictures: dict, # class -> pictures `(n, 3, h, w)`, uint8 or floats in [0, 1]; e.g. `DigitPairs.class_pictures()`
+                 seed: int=0, # with the epoch, decides every draw
+                ):
+        self.ds, self.pictures, self.seed = ds, pictures, seed
+        self.labels = np.asarray(ds.labels)
+        if (missing := sorted(set(self.labels.tolist()) - {k for k, v in pictures.items() if len(v)})):
+            raise ValueError(f'ClassPairs: no pictures of class {missing}')
+        self.set_epoch(0)
+
+    def set_epoch(self, epoch: int):
+        "Draw each item's picture for `epoch`."
+        rng = np.random.default_rng([self.seed, epoch])
+        sizes = np.array([len(self.pictures[k]) for k in self.labels])
+        self.choice = (rng.random(len(self.labels))*sizes).astype(np.int64)
+
+    def image(self, i):
+        p = self.pictures[self.labels[i]][self.choice[i]]
+        return p.float()/255 if p.dtype == torch.uint8 else p
+    def __len__(self): return len(self.ds)
+    def __getitem__(self, i): return self.ds[i][0], self.image(i)
+    def __getattr__(self, k):  # the dataset's own attributes (sr, mel, recs, ...) stay reachable
+        if k in ('ds', 'pictures', 'seed', 'labels', 'choice'): raise AttributeError(k)
+        return getattr(self.ds, k)
+    def __repr__(self): return f'ClassPairs({self.ds!r}, {sum(len(v) for v in self.pictures.values())} pictures, seed={self.seed})'
 
 # %% ../nbs/01_data.ipynb #918748e8
 import shutil, urllib.request, warnings, zipfile

@@ -5,7 +5,6 @@
 # %% ../nbs/06_metrics.ipynb #99dc0e30
 from __future__ import annotations
 import argparse, hashlib, html, io, json, math, os, pickle, shutil, sys, time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -314,18 +313,10 @@ def predict(net: nn.Module, # has `logits`, or is called for logits
 JUDGE_EPOCHS = dict(image=4, audio=20)
 JUDGE_VERSION = 3  # part of the cache key: raise it when the judges' architecture or training changes
 
-def _digit_picture(a: np.ndarray, size: int) -> torch.Tensor:
-    from PIL import Image
-    im = Image.fromarray(a).convert('RGB').resize((size, size), Image.Resampling.LANCZOS)
-    return torch.from_numpy(np.array(im)).permute(2, 0, 1).float()/255
-
-def digit_pictures(ds, pool: str|None=None, size: int=32):
-    "(pictures, labels) of every written digit in a `DigitPairs`'s image pool (its own split's when `pool` is None)."
-    from synesthesia.data import DigitPairs
-    if pool is not None and pool != ds.split: ds = DigitPairs(pool, **{k: v for k, v in ds.desc.items() if k not in ('split', 'test_speakers', 'holdout')})
-    idx = np.concatenate([ds.pool[d] for d in range(10)])
-    labels = torch.as_tensor(np.concatenate([[d]*len(ds.pool[d]) for d in range(10)]))
-    return torch.stack([_digit_picture(ds.images[i], size) for i in idx]), labels
+def digit_pictures(ds):
+    "(pictures, labels) of every written digit in a `DigitPairs`'s image pool, at its `img_size`."
+    pics = ds.class_pictures()
+    return torch.cat([pics[d] for d in range(10)]).float()/255, torch.cat([torch.full((len(pics[d]),), d) for d in range(10)])
 
 def digit_log_mels(ds, mel: MelSpec, cache=None) -> torch.Tensor:
     "Unnormalised log-mels `(n, 1, n_mels, frames)` of a `DigitPairs`'s recordings, through the `MelCache`."

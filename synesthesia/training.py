@@ -23,7 +23,7 @@ from fastai.distributed import DistributedDL  # also patches Learner.distrib_ctx
 from safetensors.torch import load_file, save_file
 
 from .core import DEFAULT_SR, get_device, seed_everything
-from .data import (DIRECTIONS, HOLDOUTS, MelSpec, MelCache, SynthWorld, DigitPairs, PairedFolder, BadFileError,
+from .data import (DIRECTIONS, HOLDOUTS, MelSpec, MelCache, SynthWorld, DigitPairs, ClassPairs, PairedFolder, BadFileError,
                               pair_dls, _atomic_write)
 from .backbones import REGISTRY, n_params
 from .audio2img import Audio2Image, Audio2ImageFlow, FlowTranslator, SharpMSE, FlowMatching
@@ -34,7 +34,8 @@ __all__ = ['DIRECTION_DEFAULTS', 'CKPT_FILES', 'ConfigError', 'TrainConfig', 'me
            'load_config', 'config_dict', 'save_config', 'Split', 'speakers', 'build_datasets', 'build_dls', 'n_frames',
            'guided_flow', 'build_model', 'build_loss', 'psnr', 'mel_db_error', 'build_metrics', 'CheckpointError',
            'write_checkpoint', 'find_checkpoint', 'read_train_state', 'Checkpoint', 'load_checkpoint', 'TrainLearner',
-           'CSVLog', 'Checkpointer', 'resolve_precision', 'resolve_channels_last', 'build_learner', 'train', 'main']
+           'CSVLog', 'Checkpointer', 'resolve_precision', 'resolve_channels_last', 'NewPairsEachEpoch', 'build_learner',
+           'train', 'main']
 
 # %% ../nbs/05_training.ipynb #542df2dc
 class ConfigError(ValueError):
@@ -63,6 +64,7 @@ class TrainConfig:
     holdout: str = _opt('takes', "digits: validate on new takes of known voices ('takes') or on new voices ('speakers')", HOLDOUTS)
     test_speakers: str = _opt('theo', "digits with holdout speakers: the voices held out for testing, comma-separated (takes 0-4 of the other voices validate)")
     voices: str = _opt('', "digits: train and validate on these speakers only, comma-separated (a translator that speaks with one voice); '': every voice")
+    pairing: str = _opt('fixed', "digits: 'fixed': each training recording keeps the picture the seed gave it; 'class': a fresh picture of its digit each epoch (see `ClassPairs`)", ('fixed', 'class'))
     img_size: int = _opt(64, 'picture side in pixels (the cnn image decoder draws 32, 64 or 128)')
     dur: float = _opt(2., 'seconds of sound per item: longer sounds are cropped, shorter ones padded')
     # spectrogram convention
@@ -144,6 +146,7 @@ def _check_values(c: TrainConfig) -> list:
     if c.data in ('', None): errs.append("data='': expected 'synthetic', 'digits' or a folder")
     if c.guide and c.head != 'flow': errs.append(f"guide={c.guide!r}: only the flow head takes a guide (head: flow)")
     if c.val and c.data in ('synthetic', 'digits'): errs.append(f"val={c.val!r}: the {c.data} source brings its own validation split; a validation folder goes with a training folder in data")
+    if c.pairing == 'class' and c.data != 'digits': errs.append(f"pairing='class' draws pictures by class, which only the digits source has (data={c.data!r})")
     if c.direction in _KINDS:
         for key, kind in zip(('encoder', 'decoder'), _KINDS[c.direction]):
             name = getattr(c, key)
@@ -274,9 +277,11 @@ def build_dls(c: TrainConfig, # the run's config
     "The run's `PairDataLoaders`: (input, target) batches for `c.direction`, log-mels made on the device."
     train, valid = datasets or build_datasets(c)
     spec = mel or mel_spec(c)
+    pictures = train.class_pictures() if c.pairing == 'class' else None
     if c.cache:
         folder = c.cache_dir or None
-        train, valid = MelCache(train, spec, folder), MelCache(valid, spec, folder)
+        train, valid = MelCache(train, spec, folder, pictures=pictures is None), MelCache(valid, spec, folder)
+    if pictures is not None: train = ClassPairs(train, pictures, seed=c.seed)  # validation keeps its fixed pairs
     return pair_dls(train, valid, c.direction, bs=c.batch_size, mel=mel or spec, shift=c.shift, gain_db=c.gain_db,
                     freq_mask=c.freq_mask, time_mask=c.time_mask, flip=c.flip, num_workers=c.num_workers, device=device, seed=c.seed)
 
@@ -565,6 +570,10 @@ def resolve_channels_last(c: TrainConfig, device, precision: str) -> bool:
     if c.channels_last == 'auto': return torch.device(device).type == 'cuda' and precision != 'fp32'
     return c.channels_last
 
+class NewPairsEachEpoch(Callback):
+    "Tells a `ClassPairs` training set which epoch starts, so it draws that epoch's pictures."
+    def before_epoch(self): self.dls.train.dataset.set_epoch(self.epoch)
+
 def build_learner(c: TrainConfig, # the run's config
                   dls, # from `build_dls`
                   output_dir=None, # where log.csv and checkpoints/ go; None: neither is written
@@ -576,6 +585,7 @@ def build_learner(c: TrainConfig, # the run's config
     precision = resolve_precision(c, dls.device)
     cbs = list(cbs or [])
     if c.head == 'flow': cbs.append(FlowMatching())
+    if isinstance(dls.train.dataset, ClassPairs): cbs.append(NewPairsEachEpoch())
     if c.grad_clip: cbs.append(GradientClip(c.grad_clip))
     if precision != 'fp32': cbs.append(MixedPrecision(amp_mode=precision))
     if resolve_channels_last(c, dls.device, precision): cbs.append(ChannelsLast())

@@ -83,6 +83,7 @@ def test_sigkill_mid_epoch_then_resume(tmp_path):
     ('missing config', ['--config', '{tmp}/nope.yaml'], 'nope.yaml: no such config file'),
     ('unsafe YAML', ['--config', '{tmp}/evil.yaml'], 'not valid YAML'),
     ('no GPU', ['--device', 'cuda'], '--device'),
+    ('class pairing without classes', ['--set', 'pairing=class'], "pairing='class' draws pictures by class, which only the digits source has"),
 ])
 def test_bad_config_is_one_clear_line(tmp_path, setup, args, says):
     if setup == 'no GPU' and torch.cuda.is_available(): pytest.skip('this machine has CUDA')
@@ -240,6 +241,29 @@ def test_digits_source(tmp_path):
     tr, va = build_datasets(load_config(ROOT/'configs'/'digits_audio2img.yaml'))
     assert len(tr) > 1000 and len(va) > 100 and tr[0][1].shape == (3, 32, 32) and tr[0][0].shape == (16000,)
     assert not {r[0] for r in tr.recs} & {r[0] for r in va.recs}
+
+def test_class_pairing_draws_new_pictures_each_epoch(tmp_path):
+    "pairing: class gives every training recording a fresh picture of its digit each epoch (validation keeps its pairs)."
+    from synesthesia.core import data_root
+    if not (data_root()/'fsdd'/'recordings').is_dir(): pytest.skip('the digits data is not in $SYNESTHESIA_DATA')
+    from fastai.basics import Callback
+    from synesthesia.data import ClassPairs
+    from synesthesia.training import build_dls, build_learner
+    c = load_config(ROOT/'configs'/'digits_img2audio.yaml', dict(voices='jackson', pairing='class', epochs=2, d=16, width=4, cache_dir=str(tmp_path)))
+    dls = build_dls(c, device='cpu')
+    ds = dls.train.dataset
+    assert isinstance(ds, ClassPairs) and not isinstance(dls.valid.dataset, ClassPairs)
+    seen = []
+    class Spy(Callback):
+        order = 1  # after NewPairsEachEpoch
+        def before_epoch(self): seen.append(ds.choice.copy())
+    learn = build_learner(c, dls, cbs=[Spy()])
+    with learn.no_bar(): learn.fit(2, 1e-3)
+    assert len(seen) == 2 and (seen[0] != seen[1]).mean() > 0.9
+    labels = ds.labels
+    pics = {d: {tuple(p.flatten()[::97].tolist()) for p in ds.pictures[d]} for d in range(10)}
+    for i in range(0, len(ds), 37):  # each drawn picture is one of its digit's pool
+        assert tuple((ds.image(i)*255).round().byte().flatten()[::97].tolist()) in pics[int(labels[i])]
 
 def test_ctrl_c_says_how_to_resume(tmp_path):
     "SIGINT (Ctrl-C) mid-run: exit status 130, the last checkpoint named, the command to continue printed."
