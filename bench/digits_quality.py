@@ -24,7 +24,7 @@ from _common import write_result, ROOT
 from synesthesia.data import DigitPairs, load_audio
 from synesthesia.training import load_config, train, load_checkpoint, speakers, _names
 from synesthesia.audio2img import Retrieval
-from synesthesia.metrics import (evaluate, digit_judge, digit_pictures, digit_log_mels, semantic_accuracy, distribution_scores,
+from synesthesia.metrics import (evaluate, translate_batch, digit_judge, digit_pictures, digit_log_mels, semantic_accuracy, distribution_scores,
                                  classwise_kid, diversity, random_image_net, random_audio_net, MFCCStats)
 
 SPEAKERS = ('jackson', 'lucas', 'nicolas', 'theo', 'yweweler')
@@ -67,6 +67,15 @@ def retrieval(run, judge_cache, seed=0):
                classwise_kid=classwise_kid(extractors[0], out, labels, real, real_labels, seed),
                embedding=f'the trained {c.encoder} encoder of {Path(run).name}', keys=f'{len(tr)} training sources')
     return res
+
+def validation_accuracy(run, judge_cache, seed=0):
+    """Semantic accuracy of an image->audio run on the validation split (pictures of the validation pool, every voice's takes 5-9):
+    the number to choose a voice by, since the test split must not choose."""
+    ck = load_checkpoint(run, device='cpu')
+    c = ck.config
+    va = DigitPairs('valid', holdout=c.holdout, test_speakers=speakers(c), sr=c.sr, dur=c.dur, img_size=c.img_size)
+    out = translate_batch(ck, torch.stack([va.image(i) for i in range(len(va))]), seed=seed)
+    return semantic_accuracy(digit_judge('audio', holdout=c.holdout, cache=judge_cache), out, torch.as_tensor(va.labels), seed=seed)['accuracy']
 
 def real_floor(judge_cache, n=250, seed=0):
     "Real against real at the evaluations' N: n training-split items scored exactly as a translator's n outputs are."
@@ -120,12 +129,14 @@ def main():
     voice = load_config(ROOT/'configs'/'digits_img2audio.yaml').voices
     res['image2audio_takes'] = dict(keep(m), voice=voice, train_seconds=s, retrieval=retrieval(runs/'i2a', a.judge_cache, a.seed))
     print('i2a takes', voice, m['semantic']['accuracy'], 'retrieval', res['image2audio_takes']['retrieval']['semantic']['accuracy'], flush=True)
-    by_voice = {voice: dict(semantic_accuracy=m['semantic']['accuracy'], ci95=m['semantic']['ci95'], n=m['n'], train_seconds=s)}
+    by_voice = {voice: dict(semantic_accuracy=m['semantic']['accuracy'], ci95=m['semantic']['ci95'], n=m['n'], train_seconds=s,
+                            validation_accuracy=validation_accuracy(runs/'i2a', a.judge_cache, a.seed))}
     for spk in SPEAKERS:  # the same config in each of the other voices: how much the choice of voice matters
         if spk == voice: continue
         s = fit('digits_img2audio.yaml', runs/f'i2a_{spk}', seed=a.seed, voices=spk)
         m, _ = evaluate(runs/f'i2a_{spk}', seed=a.seed, judge_cache=a.judge_cache, device='cpu')
-        by_voice[spk] = dict(semantic_accuracy=m['semantic']['accuracy'], ci95=m['semantic']['ci95'], n=m['n'], train_seconds=s)
+        by_voice[spk] = dict(semantic_accuracy=m['semantic']['accuracy'], ci95=m['semantic']['ci95'], n=m['n'], train_seconds=s,
+                             validation_accuracy=validation_accuracy(runs/f'i2a_{spk}', a.judge_cache, a.seed))
         print('i2a takes, voice', spk, by_voice[spk]['semantic_accuracy'], flush=True)
     res['image2audio_voices'] = dict(per_voice=by_voice, mean_semantic_accuracy=float(np.mean([v['semantic_accuracy'] for v in by_voice.values()])))
 
