@@ -17,10 +17,10 @@ def versions() -> dict:
     return {p: metadata.version(p) for p in ('synesthesia', 'torch', 'torchaudio', 'librosa', 'numpy', 'fastai')}
 
 def commit() -> str:
-    "The commit benchmarked, with '+dirty' if the work tree had changes."
+    "The commit benchmarked, with '+dirty' if the work tree had changes (other than earlier results, which a rerun replaces)."
     git = lambda *a: subprocess.run(['git', *a], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     sha = git('rev-parse', 'HEAD') or 'unknown'
-    return sha + ('+dirty' if git('status', '--porcelain', '--untracked-files=no') else '')
+    return sha + ('+dirty' if git('status', '--porcelain', '--untracked-files=no', '--', '.', ':!bench/results') else '')
 
 def write_result(name: str, result: dict) -> Path:
     "Print `result` as JSON and write it, with the context that makes it reproducible, to bench/results/NAME.json."
