@@ -30,9 +30,10 @@ from synesthesia.metrics import (evaluate, translate_batch, digit_judge, digit_p
 SPEAKERS = ('jackson', 'lucas', 'nicolas', 'theo', 'yweweler')
 
 def fit(config, out, **overrides):
-    "Train one config (quietly) into `out`; returns the seconds it took, or 'reused' for a finished run already there."
+    "Train one config (quietly) into `out`; returns the seconds it took (for a finished run already there: its epochs' time, from its log)."
     if (out/'checkpoints'/'best').is_file():  # a rerun after an interruption keeps the runs that finished
-        return 'reused'
+        times = [l.rsplit(',', 1)[1].split(':') for l in (out/'log.csv').read_text().splitlines()[1:]]
+        return dict(reused=True, seconds_of_epochs=sum(int(m)*60 + int(s) for m, s in times))
     t0 = time.time()
     c = load_config(ROOT/'configs'/config, overrides)
     with contextlib.redirect_stdout(io.StringIO()): train(c, out, progress=False)
