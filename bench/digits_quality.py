@@ -78,24 +78,26 @@ def validation_accuracy(run, judge_cache, seed=0):
     out = translate_batch(ck, torch.stack([va.image(i) for i in range(len(va))]), seed=seed)
     return semantic_accuracy(digit_judge('audio', holdout=c.holdout, cache=judge_cache), out, torch.as_tensor(va.labels), seed=seed)['accuracy']
 
-def real_floor(judge_cache, n=250, seed=0):
-    "Real against real at the evaluations' N: n training-split items scored exactly as a translator's n outputs are."
+def real_floor(judge_cache, seed=0):
+    """Real against real, scored exactly as a translator's outputs are: for each test item, a real training-split item of the
+    same digit in place of the output (the outputs follow the test items' digits, so the real stand-ins do too)."""
     rng = np.random.default_rng(seed)
     tr, te = DigitPairs('train', img_size=32), DigitPairs('test', img_size=32)
+    same_digit = lambda labels: torch.as_tensor([rng.choice(np.flatnonzero(labels == d)) for d in te.labels])
     pics, labels = digit_pictures(tr)
-    pick = torch.as_tensor(np.sort(rng.choice(len(pics), n, replace=False)))
+    pick = same_digit(labels.numpy())
     real, real_labels = digit_pictures(te)
     judge = digit_judge('image', cache=judge_cache)
-    img = dict(what=f'{n} of the {len(pics)} training-pool pictures against the {len(real)} test-pool pictures',
+    img = dict(what=f'for each of the {len(te)} test items, a training-pool picture of its digit, against the {len(real)} test-pool pictures',
                distribution={e.tag: distribution_scores(e, pics[pick], real, seed) for e in (judge, random_image_net())},
                classwise_kid=classwise_kid(judge, pics[pick], labels[pick], real, real_labels, seed))
     wav = lambda recs: torch.stack([load_audio(r[0], tr.sr, tr.dur, crop='center') for r in recs])
-    pick = np.sort(rng.choice(len(tr), n, replace=False))
+    pick = same_digit(tr.labels)
     a, b = wav([tr.recs[i] for i in pick]), wav(te.recs)
     judge = digit_judge('audio', cache=judge_cache)
-    aud = dict(what=f'{n} of the {len(tr)} training recordings (every voice) against the {len(te)} test recordings',
+    aud = dict(what=f'for each of the {len(te)} test recordings, a training recording of its digit (any voice), against the test recordings',
                distribution={e.tag: distribution_scores(e, a, b, seed) for e in (judge, random_audio_net(), MFCCStats())},
-               classwise_kid=classwise_kid(judge, a, torch.as_tensor(tr.labels[pick]), b, torch.as_tensor(te.labels), seed))
+               classwise_kid=classwise_kid(judge, a, torch.as_tensor(tr.labels[pick.numpy()]), b, torch.as_tensor(te.labels), seed))
     return dict(images=img, sounds=aud)
 
 def main():
