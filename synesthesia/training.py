@@ -280,7 +280,7 @@ def build_dls(c: TrainConfig, # the run's config
     pictures = train.class_pictures() if c.pairing == 'class' else None
     if c.cache:
         folder = c.cache_dir or None
-        train, valid = MelCache(train, spec, folder, pictures=pictures is None), MelCache(valid, spec, folder)
+        train, valid = MelCache(train, spec, folder), MelCache(valid, spec, folder)
     if pictures is not None: train = ClassPairs(train, pictures, seed=c.seed)  # validation keeps its fixed pairs
     return pair_dls(train, valid, c.direction, bs=c.batch_size, mel=mel or spec, shift=c.shift, gain_db=c.gain_db,
                     freq_mask=c.freq_mask, time_mask=c.time_mask, flip=c.flip, num_workers=c.num_workers, device=device, seed=c.seed)
