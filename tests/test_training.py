@@ -260,6 +260,11 @@ def test_class_pairing_draws_new_pictures_each_epoch(tmp_path):
     learn = build_learner(c, dls, cbs=[Spy()])
     with learn.no_bar(): learn.fit(2, 1e-3)
     assert len(seen) == 2 and (seen[0] != seen[1]).mean() > 0.9
+    resumed = build_learner(c, dls, cbs=[Spy()])  # a run resumed after epoch 0 draws epoch 1's pictures, as the unbroken one did
+    resumed.first_epoch = 1
+    ds.set_epoch(0)  # so only the resumed run's own callback can bring back epoch 1's draw
+    with resumed.no_bar(): resumed.fit(2, 1e-3)
+    assert len(seen) == 3 and (seen[2] == seen[1]).all()
     labels = ds.labels
     pics = {d: {tuple(p.flatten()[::97].tolist()) for p in ds.pictures[d]} for d in range(10)}
     for i in range(0, len(ds), 37):  # each drawn picture is one of its digit's pool
