@@ -43,6 +43,10 @@ def keep(m):
     "The numbers of an evaluation worth recording (the confusion matrix and settings stay in)."
     return {k: m[k] for k in ('semantic', 'distribution', 'classwise_kid', 'diversity', 'n', 'seed', 'epoch', 'head', 'encoder') if k in m}
 
+def accuracy_record(m, train_seconds, **more):
+    "The semantic accuracy of one evaluation, for the per-voice and per-speaker tables."
+    return dict(semantic_accuracy=m['semantic']['accuracy'], ci95=m['semantic']['ci95'], n=m['n'], train_seconds=train_seconds, **more)
+
 def retrieval(run, judge_cache, seed=0):
     "The retrieval baseline for a trained run: each test source answered with the target of its nearest training pair."
     ck = load_checkpoint(run, device='cpu')
@@ -132,14 +136,12 @@ def main():
     voice = load_config(ROOT/'configs'/'digits_img2audio.yaml').voices
     res['image2audio_takes'] = dict(keep(m), voice=voice, train_seconds=s, retrieval=retrieval(runs/'i2a', a.judge_cache, a.seed))
     print('i2a takes', voice, m['semantic']['accuracy'], 'retrieval', res['image2audio_takes']['retrieval']['semantic']['accuracy'], flush=True)
-    by_voice = {voice: dict(semantic_accuracy=m['semantic']['accuracy'], ci95=m['semantic']['ci95'], n=m['n'], train_seconds=s,
-                            validation_accuracy=validation_accuracy(runs/'i2a', a.judge_cache, a.seed))}
+    by_voice = {voice: accuracy_record(m, s, validation_accuracy=validation_accuracy(runs/'i2a', a.judge_cache, a.seed))}
     for spk in SPEAKERS:  # the same config in each of the other voices: how much the choice of voice matters
         if spk == voice: continue
         s = fit('digits_img2audio.yaml', runs/f'i2a_{spk}', seed=a.seed, voices=spk)
         m, _ = evaluate(runs/f'i2a_{spk}', seed=a.seed, judge_cache=a.judge_cache, device='cpu')
-        by_voice[spk] = dict(semantic_accuracy=m['semantic']['accuracy'], ci95=m['semantic']['ci95'], n=m['n'], train_seconds=s,
-                             validation_accuracy=validation_accuracy(runs/f'i2a_{spk}', a.judge_cache, a.seed))
+        by_voice[spk] = accuracy_record(m, s, validation_accuracy=validation_accuracy(runs/f'i2a_{spk}', a.judge_cache, a.seed))
         print('i2a takes, voice', spk, by_voice[spk]['semantic_accuracy'], flush=True)
     res['image2audio_voices'] = dict(per_voice=by_voice, mean_semantic_accuracy=float(np.mean([v['semantic_accuracy'] for v in by_voice.values()])))
 
@@ -147,7 +149,7 @@ def main():
     for spk in a.speakers.split(','):
         s = fit('digits_audio2img.yaml', runs/f'a2i_{spk}', seed=a.seed, holdout='speakers', test_speakers=spk)
         m, _ = evaluate(runs/f'a2i_{spk}', seed=a.seed, judge_cache=a.judge_cache, device='cpu')
-        loso[spk] = dict(semantic_accuracy=m['semantic']['accuracy'], ci95=m['semantic']['ci95'], n=m['n'], train_seconds=s)
+        loso[spk] = accuracy_record(m, s)
         print('a2i held-out speaker', spk, loso[spk]['semantic_accuracy'], flush=True)
     res['audio2image_speakers'] = dict(per_speaker=loso, mean_semantic_accuracy=float(np.mean([v['semantic_accuracy'] for v in loso.values()])))
     res['seconds'] = round(time.time() - t_all, 1)
