@@ -186,8 +186,11 @@ class FlowMatching(Callback):
     "Train a `FlowTranslator` with fastai: each (source, target) batch becomes ((source, x_t, t), target velocity); use an MSE loss."
     def before_batch(self):
         src, y = self.xb[0], self.yb[0]
-        x1 = self.model.to_flow(y)
-        x0, t = torch.randn_like(x1), torch.rand(len(x1), device=x1.device)
+        x1 = getattr(self.model, 'module', self.model).to_flow(y)  # (the model itself under DistributedDataParallel)
+        # validation draws the same noise and times every epoch, so valid_loss changes only when the model does
+        g = None if self.training else torch.Generator(x1.device).manual_seed(self.iter)
+        x0 = torch.randn(x1.shape, generator=g, device=x1.device, dtype=x1.dtype)
+        t = torch.rand(len(x1), generator=g, device=x1.device, dtype=x1.dtype)
         tt = t.view(-1, *[1]*(x1.ndim - 1))
         self.learn.xb, self.learn.yb = (src, (1 - tt)*x0 + tt*x1, t), (x1 - x0,)
 

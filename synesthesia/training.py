@@ -34,8 +34,8 @@ __all__ = ['DIRECTION_DEFAULTS', 'CKPT_FILES', 'ConfigError', 'TrainConfig', 'me
            'load_config', 'config_dict', 'save_config', 'Split', 'speakers', 'build_datasets', 'build_dls', 'n_frames',
            'guided_flow', 'build_model', 'build_loss', 'psnr', 'mel_db_error', 'build_metrics', 'CheckpointError',
            'write_checkpoint', 'find_checkpoint', 'read_train_state', 'Checkpoint', 'load_checkpoint', 'TrainLearner',
-           'CSVLog', 'Checkpointer', 'resolve_precision', 'resolve_channels_last', 'NewPairsEachEpoch', 'build_learner',
-           'train', 'main']
+           'CSVLog', 'Checkpointer', 'resolve_precision', 'resolve_channels_last', 'EMA', 'NewPairsEachEpoch',
+           'build_learner', 'train', 'main']
 
 # %% ../nbs/05_training.ipynb #542df2dc
 class ConfigError(ValueError):
@@ -90,6 +90,7 @@ class TrainConfig:
     lr: float = _opt(3e-3, 'peak learning rate of the one-cycle schedule')
     wd: float = _opt(0.01, 'weight decay (decoupled, as in AdamW)')
     grad_clip: float = _opt(1., "clip the gradients' global norm to this; 0 turns clipping off")
+    ema: float = _opt(0., 'decay of an exponential moving average of the weights, which validation, checkpoints and evaluation use (0.999 averages about the last thousand steps); 0: off')
     precision: str = _opt('auto', "'fp32', 'bf16', 'fp16', or 'auto': bf16 on a CUDA GPU that has it, else fp32", ('auto', 'fp32', 'bf16', 'fp16'))
     channels_last: bool|str = _opt('auto', "true, false, or 'auto': on with mixed precision on a CUDA GPU", ('auto', True, False))
     seed: int = _opt(0, 'seeds Python, NumPy, torch and the shuffling: the same seed repeats a run on the same machine')
@@ -143,6 +144,7 @@ def _check_values(c: TrainConfig) -> list:
         if choices and getattr(c, k) not in choices: errs.append(f'{k}={getattr(c, k)!r}: expected one of {list(choices)}')
     if not 0 < c.valid_pct < 1: errs.append(f'valid_pct={c.valid_pct!r}: expected a share between 0 and 1')
     if c.seed >= 2**32: errs.append(f'seed={c.seed}: expected an integer below 2**32')
+    if not 0 <= c.ema < 1: errs.append(f'ema={c.ema!r}: expected a decay in [0, 1) (0 turns averaging off)')
     if c.data in ('', None): errs.append("data='': expected 'synthetic', 'digits' or a folder")
     if c.guide and c.head != 'flow': errs.append(f"guide={c.guide!r}: only the flow head takes a guide (head: flow)")
     if c.val and c.data in ('synthetic', 'digits'): errs.append(f"val={c.val!r}: the {c.data} source brings its own validation split; a validation folder goes with a training folder in data")
@@ -540,7 +542,8 @@ class Checkpointer(Callback):
         "Everything needed to continue after this epoch."
         sl = self.recorder.smooth_loss
         return dict(epoch=self.epoch + 1, n_epoch=self.n_epoch, best=self.best, best_epoch=self.best_epoch, wait=self.wait,
-                    smooth_loss=(float(sl.val), int(sl.count)), opt=_opt_state(self.opt), rng=_rng_state(self.dls))
+                    smooth_loss=(float(sl.val), int(sl.count)), opt=_opt_state(self.opt), rng=_rng_state(self.dls),
+                    **({'ema': ema.state()} if (ema := getattr(self.learn, 'ema', None)) else {}))
 
     def _save(self, improved):
         name = f'epoch-{self.epoch + 1:04d}'
@@ -570,6 +573,33 @@ def resolve_channels_last(c: TrainConfig, device, precision: str) -> bool:
     if c.channels_last == 'auto': return torch.device(device).type == 'cuda' and precision != 'fp32'
     return c.channels_last
 
+class EMA(Callback):
+    "An exponential moving average of the weights (Polyak averaging): validation, checkpoints and the finished `Learner` use the average; training goes on from the raw weights."
+    def __init__(self, decay: float=0.999): self.decay, self.n, self.avg, self.raw = decay, 0, None, None
+    def _weights(self) -> dict: return _unwrap(self.model).state_dict()
+    def _load(self, w: dict): _unwrap(self.model).load_state_dict(w)
+    def before_fit(self):
+        if self.avg is None: self.avg = {k: v.detach().clone() for k, v in self._weights().items()}
+    def after_step(self):
+        self.n += 1
+        keep = min(self.decay, (1 + self.n)/(10 + self.n))  # a warm-up: early averages soon forget the random start
+        with torch.no_grad():
+            for k, v in self._weights().items():
+                if v.is_floating_point(): self.avg[k].lerp_(v.detach(), 1 - keep)
+                else: self.avg[k].copy_(v)
+    def before_validate(self):
+        if self.raw is None: self.raw = {k: v.detach().clone() for k, v in self._weights().items()}  # None: the model holds the raw weights
+        self._load(self.avg)
+    def before_train(self):
+        if self.raw is not None: self._load(self.raw); self.raw = None
+    def state(self) -> dict:
+        "The raw weights and the step count, for resuming (the checkpoint's model holds the average)."
+        return dict(n=self.n, raw={k: v.detach().cpu() for k, v in (self.raw or self._weights()).items()})
+    def restore(self, state: dict):
+        "After the averaged weights of a checkpoint were loaded into the model: keep them as the average, and put the raw ones back."
+        self.avg, self.n, self.raw = {k: v.detach().clone() for k, v in self._weights().items()}, state['n'], None
+        self._load(state['raw'])
+
 class NewPairsEachEpoch(Callback):
     "Tells a `ClassPairs` training set which epoch starts, so it draws that epoch's pictures."
     def before_epoch(self): self.dls.train.dataset.set_epoch(self.epoch)
@@ -587,6 +617,7 @@ def build_learner(c: TrainConfig, # the run's config
     if c.head == 'flow': cbs.append(FlowMatching())
     if isinstance(dls.train.dataset, ClassPairs): cbs.append(NewPairsEachEpoch())
     if c.grad_clip: cbs.append(GradientClip(c.grad_clip))
+    if c.ema: cbs.append(EMA(c.ema))
     if precision != 'fp32': cbs.append(MixedPrecision(amp_mode=precision))
     if resolve_channels_last(c, dls.device, precision): cbs.append(ChannelsLast())
     if output_dir is not None:
@@ -646,6 +677,7 @@ def train(c: TrainConfig, # the run's config
         learn.opt.load_state_dict(to_device(state['opt'], device))
         _set_rng_state(state['rng'], dls)
         learn.checkpointer.restore(state)
+        if 'ema' in state: learn.ema.restore(state['ema'])  # the checkpoint's weights are the average; training goes on from the raw ones
         learn.first_epoch = state['epoch']
         if _rank() == 0: _trim_log(out/'log.csv', state['epoch'])
         print(f"resuming {out} after epoch {state['epoch']} of {c.epochs} (best valid_loss {state['best']:.5g} at epoch {state['best_epoch']})")

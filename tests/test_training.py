@@ -84,6 +84,7 @@ def test_sigkill_mid_epoch_then_resume(tmp_path):
     ('unsafe YAML', ['--config', '{tmp}/evil.yaml'], 'not valid YAML'),
     ('no GPU', ['--device', 'cuda'], '--device'),
     ('class pairing without classes', ['--set', 'pairing=class'], "pairing='class' draws pictures by class, which only the digits source has"),
+    ('averaging with no memory', ['--set', 'ema=1'], 'ema=1.0: expected a decay in [0, 1)'),
 ])
 def test_bad_config_is_one_clear_line(tmp_path, setup, args, says):
     if setup == 'no GPU' and torch.cuda.is_available(): pytest.skip('this machine has CUDA')
@@ -214,12 +215,30 @@ def test_early_stopping_keeps_the_best(tmp_path):
     assert (ck/'epoch-0001').is_dir() and len((tmp_path/'run'/'log.csv').read_text().splitlines()) == 4
     assert learn.checkpointer.best_epoch == 1
 
+def test_ema_resumed_run_equals_an_unbroken_one(tmp_path):
+    "With weight averaging, a run interrupted in its second epoch and resumed ends with the same average and raw weights as an unbroken one."
+    from fastai.basics import Callback
+    class Interrupt(Callback):
+        def before_batch(self):
+            if self.training and (self.epoch, self.iter) == (1, 1): raise KeyboardInterrupt
+    c = _tiny(tmp_path, head='flow', ema=0.9, epochs=3)
+    straight = train(c, tmp_path/'straight', progress=False, device='cpu')
+    with pytest.raises(KeyboardInterrupt): train(c, tmp_path/'broken', progress=False, device='cpu', cbs=[Interrupt()])
+    resumed = train(c, tmp_path/'broken', resume=True, progress=False, device='cpu')
+    for a, b in ((straight.model.state_dict(), resumed.model.state_dict()), (straight.ema.raw, resumed.ema.raw)):
+        for k in a: torch.testing.assert_close(a[k], b[k], rtol=0, atol=1e-6, msg=k)
+    ck = weights(tmp_path/'straight')
+    assert all(torch.equal(ck[k], v.cpu()) for k, v in straight.model.state_dict().items())         # the checkpoint holds the average
+    assert any(not torch.equal(ck[k], v.cpu()) for k, v in straight.ema.raw.items() if v.is_floating_point())  # not the raw weights
+    assert read_train_state(find_checkpoint(tmp_path/'straight', 'last'))['ema']['n'] == 3*2       # 2 steps an epoch
+
 def test_callbacks_follow_the_config(tmp_path):
     from synesthesia.training import build_learner, build_dls
     dls = build_dls(_tiny(tmp_path), device='cpu')
     names = lambda c: {type(cb).__name__ for cb in build_learner(c, dls).cbs}
     assert 'GradientClip' in names(_tiny(tmp_path)) and 'GradientClip' not in names(_tiny(tmp_path, grad_clip=0))
     assert 'FlowMatching' in names(_tiny(tmp_path, head='flow')) and 'MixedPrecision' not in names(_tiny(tmp_path))
+    assert 'EMA' in names(_tiny(tmp_path, ema=0.99)) and 'EMA' not in names(_tiny(tmp_path))
     with pytest.raises(ValueError, match="precision='bf16' needs a CUDA GPU"): build_learner(_tiny(tmp_path, precision='bf16'), dls)
 
 @pytest.mark.parametrize('kw', [dict(direction='image2audio', n_mels=32, f_max=5000.), dict(head='flow'), dict(direction='image2audio', head='flow', n_mels=32)])
