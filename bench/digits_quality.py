@@ -5,7 +5,9 @@
 Trains, through `synesthesia.training` and the configs in configs/, on spoken x written digits:
 - audio->image, deterministic head (configs/digits_audio2img.yaml), on held-out takes and, one voice at a time, on each
   of the five held-out speakers (leave one speaker out);
-- audio->image, flow head guided by the takes run (configs/digits_audio2img_flow.yaml);
+- audio->image, flow head guided by the takes run (configs/digits_audio2img_flow.yaml), drawn with the number of Euler
+  steps that gives the lowest FD on the validation split, and compared with retrieval item for item (a paired bootstrap
+  of the FD difference);
 - image->audio, deterministic head (configs/digits_img2audio.yaml), on held-out takes: the config's voice is the model,
   and each of the other four voices is trained and scored the same way beside it.
 Every model is scored by `synesthesia.metrics.evaluate` (the same code as `synesthesia_evaluate`): semantic accuracy by
@@ -25,9 +27,10 @@ from synesthesia.data import DigitPairs, load_audio
 from synesthesia.training import load_config, train, load_checkpoint, speakers, _names
 from synesthesia.audio2img import Retrieval
 from synesthesia.metrics import (evaluate, translate_batch, digit_judge, digit_pictures, digit_log_mels, semantic_accuracy, distribution_scores,
-                                 classwise_kid, diversity, random_image_net, random_audio_net, MFCCStats)
+                                 classwise_kid, diversity, random_image_net, random_audio_net, MFCCStats, frechet_distance)
 
 SPEAKERS = ('jackson', 'lucas', 'nicolas', 'theo', 'yweweler')
+FLOW_STEPS = (16, 32, 64, 128)  # the flow's Euler steps tried on the validation split
 
 def fit(config, out, **overrides):
     "Train one config (quietly) into `out`; returns the seconds it took (for a finished run already there: its epochs' time, from its log)."
@@ -71,7 +74,28 @@ def retrieval(run, judge_cache, seed=0):
                distribution={e.tag: distribution_scores(e, out, real, seed) for e in extractors},
                classwise_kid=classwise_kid(extractors[0], out, labels, real, real_labels, seed),
                embedding=f'the trained {c.encoder} encoder of {Path(run).name}', keys=f'{len(tr)} training sources')
-    return res
+    return res, out
+
+def flow_steps_by_validation(run, judge_cache, seed=0, n=250):
+    "FD on the judge's features of the flow's drawings for n validation items, for each number of steps in FLOW_STEPS: the test split must not choose."
+    ck = load_checkpoint(run, device='cpu')
+    c = ck.config
+    va = DigitPairs('valid', holdout=c.holdout, sr=c.sr, dur=c.dur, img_size=c.img_size)
+    idx = sorted(np.random.default_rng(seed).choice(len(va), min(n, len(va)), replace=False).tolist())
+    wavs, real = torch.stack([va[i][0] for i in idx]), digit_pictures(va)[0]
+    judge = digit_judge('image', holdout=c.holdout, cache=judge_cache)
+    fd = {k: distribution_scores(judge, translate_batch(ck, wavs, seed=seed, steps=k), real, seed)['fd'] for k in FLOW_STEPS}
+    return dict(fd=fd, chosen=min(fd, key=fd.get), n=len(idx), extractor=judge.tag)
+
+def paired_fd_difference(extractor, a, b, reference, seed=0, n_boot=1000):
+    """FD(a) - FD(b) against `reference`, where a[i] and b[i] answer the same test item, with a 95% interval from resampling
+    the items (the same draw for both; the duplicates a resample holds shift both FDs alike)."""
+    if len(a) != len(b): raise ValueError(f'paired outputs expected, got {len(a)} and {len(b)}')
+    fa, fb, fr = (extractor.features(x) for x in (a, b, reference))
+    rng = np.random.default_rng(seed)
+    diffs = [frechet_distance(fa[i], fr) - frechet_distance(fb[i], fr) for i in (rng.integers(0, len(fa), len(fa)) for _ in range(n_boot))]
+    return dict(difference=frechet_distance(fa, fr) - frechet_distance(fb, fr), ci95=[float(np.percentile(diffs, 2.5)), float(np.percentile(diffs, 97.5))],
+                share_below_zero=float(np.mean(np.array(diffs) < 0)), n=len(fa), n_boot=n_boot, extractor=extractor.tag)
 
 def validation_accuracy(run, judge_cache, seed=0):
     """Semantic accuracy of an image->audio run on the validation split (pictures of the validation pool, every voice's takes 5-9):
@@ -121,20 +145,25 @@ def main():
 
     s = fit('digits_audio2img.yaml', runs/'a2i', seed=a.seed)
     m, _ = evaluate(runs/'a2i', seed=a.seed, judge_cache=a.judge_cache, device='cpu')
-    res['audio2image_takes'] = dict(keep(m), train_seconds=s, retrieval=retrieval(runs/'a2i', a.judge_cache, a.seed))
+    retrieved, retrieved_pictures = retrieval(runs/'a2i', a.judge_cache, a.seed)
+    res['audio2image_takes'] = dict(keep(m), train_seconds=s, retrieval=retrieved)
     print('a2i takes', m['semantic']['accuracy'], 'retrieval', res['audio2image_takes']['retrieval']['semantic']['accuracy'], flush=True)
 
     s = fit('digits_audio2img_flow.yaml', runs/'a2i_flow', seed=a.seed, guide=str(runs/'a2i'))
-    m, _ = evaluate(runs/'a2i_flow', seed=a.seed, judge_cache=a.judge_cache, device='cpu')
+    steps = flow_steps_by_validation(runs/'a2i_flow', a.judge_cache, a.seed)
+    print('flow steps by validation FD', steps['fd'], flush=True)
+    m, files = evaluate(runs/'a2i_flow', seed=a.seed, steps=steps['chosen'], judge_cache=a.judge_cache, device='cpu')
     real, labels = digit_pictures(DigitPairs('test', img_size=32))
+    vs_retrieval = paired_fd_difference(digit_judge('image', cache=a.judge_cache), files['outputs'], retrieved_pictures, real, seed=a.seed)
     groups = torch.cat([real[labels == d][:4*((labels == d).sum()//4)].reshape(-1, 4, *real.shape[1:]) for d in range(10)])  # 4 real digits of one class each
-    res['audio2image_flow_takes'] = dict(keep(m), train_seconds=s, real_same_class_diversity=diversity(groups, seed=a.seed))
+    res['audio2image_flow_takes'] = dict(keep(m), flow_steps=steps['chosen'], steps_by_validation=steps, fd_minus_retrieval=vs_retrieval,
+                                         train_seconds=s, real_same_class_diversity=diversity(groups, seed=a.seed))
     print('a2i flow', m['semantic']['accuracy'], flush=True)
 
     s = fit('digits_img2audio.yaml', runs/'i2a', seed=a.seed)
     m, _ = evaluate(runs/'i2a', seed=a.seed, judge_cache=a.judge_cache, device='cpu')
     voice = load_config(ROOT/'configs'/'digits_img2audio.yaml').voices
-    res['image2audio_takes'] = dict(keep(m), voice=voice, train_seconds=s, retrieval=retrieval(runs/'i2a', a.judge_cache, a.seed))
+    res['image2audio_takes'] = dict(keep(m), voice=voice, train_seconds=s, retrieval=retrieval(runs/'i2a', a.judge_cache, a.seed)[0])
     print('i2a takes', voice, m['semantic']['accuracy'], 'retrieval', res['image2audio_takes']['retrieval']['semantic']['accuracy'], flush=True)
     by_voice = {voice: accuracy_record(m, s, validation_accuracy=validation_accuracy(runs/'i2a', a.judge_cache, a.seed))}
     for spk in SPEAKERS:  # the same config in each of the other voices: how much the choice of voice matters
