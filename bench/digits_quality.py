@@ -6,15 +6,15 @@ Trains, through `synesthesia.training` and the configs in configs/, on spoken x 
 - audio->image, deterministic head (configs/digits_audio2img.yaml), on held-out takes and, one voice at a time, on each
   of the five held-out speakers (leave one speaker out);
 - audio->image, flow head guided by the takes run (configs/digits_audio2img_flow.yaml), drawn with the number of Euler
-  steps that gives the lowest FD on the validation split, and compared with retrieval item for item (a paired bootstrap
-  of the FD difference);
+  steps that gives the lowest FD on the validation split;
 - image->audio, deterministic head (configs/digits_img2audio.yaml), on held-out takes: the config's voice is the model,
   and each of the other four voices is trained and scored the same way beside it.
 Every model is scored by `synesthesia.metrics.evaluate` (the same code as `synesthesia_evaluate`): semantic accuracy by
 the digit judges (trained on data disjoint from what they judge; their accuracy and weight hashes are recorded), FD and
 KID against real test digits or recordings on the judge's and on training-free features, class-conditional KID.
 The retrieval baseline (the training pair whose source is nearest in the trained model's own encoder) is scored the
-same way at the same N. Writes bench/results/digits_quality.json.
+same way at the same N, and so is real data; FD's own noise at that N is measured over independent draws of real digits.
+Writes bench/results/digits_quality.json.
 """
 import argparse, contextlib, io, tempfile, time
 from pathlib import Path
@@ -74,7 +74,7 @@ def retrieval(run, judge_cache, seed=0):
                distribution={e.tag: distribution_scores(e, out, real, seed) for e in extractors},
                classwise_kid=classwise_kid(extractors[0], out, labels, real, real_labels, seed),
                embedding=f'the trained {c.encoder} encoder of {Path(run).name}', keys=f'{len(tr)} training sources')
-    return res, out
+    return res
 
 def flow_steps_by_validation(run, judge_cache, seed=0, n=250):
     "FD on the judge's features of the flow's drawings for n validation items, for each number of steps in FLOW_STEPS: the test split must not choose."
@@ -87,16 +87,6 @@ def flow_steps_by_validation(run, judge_cache, seed=0, n=250):
     fd = {k: distribution_scores(judge, translate_batch(ck, wavs, seed=seed, steps=k), real, seed)['fd'] for k in FLOW_STEPS}
     return dict(fd=fd, chosen=min(fd, key=fd.get), n=len(idx), extractor=judge.tag)
 
-def paired_fd_difference(extractor, a, b, reference, seed=0, n_boot=1000):
-    """FD(a) - FD(b) against `reference`, where a[i] and b[i] answer the same test item, with a 95% interval from resampling
-    the items (the same draw for both; the duplicates a resample holds shift both FDs alike)."""
-    if len(a) != len(b): raise ValueError(f'paired outputs expected, got {len(a)} and {len(b)}')
-    fa, fb, fr = (extractor.features(x) for x in (a, b, reference))
-    rng = np.random.default_rng(seed)
-    diffs = [frechet_distance(fa[i], fr) - frechet_distance(fb[i], fr) for i in (rng.integers(0, len(fa), len(fa)) for _ in range(n_boot))]
-    return dict(difference=frechet_distance(fa, fr) - frechet_distance(fb, fr), ci95=[float(np.percentile(diffs, 2.5)), float(np.percentile(diffs, 97.5))],
-                share_below_zero=float(np.mean(np.array(diffs) < 0)), n=len(fa), n_boot=n_boot, extractor=extractor.tag)
-
 def validation_accuracy(run, judge_cache, seed=0):
     """Semantic accuracy of an image->audio run on the validation split (pictures of the validation pool, every voice's takes 5-9):
     the number to choose a voice by, since the test split must not choose."""
@@ -105,6 +95,15 @@ def validation_accuracy(run, judge_cache, seed=0):
     va = DigitPairs('valid', holdout=c.holdout, test_speakers=speakers(c), sr=c.sr, dur=c.dur, img_size=c.img_size)
     out = translate_batch(ck, torch.stack([va.image(i) for i in range(len(va))]), seed=seed)
     return semantic_accuracy(digit_judge('audio', holdout=c.holdout, cache=judge_cache), out, torch.as_tensor(va.labels), seed=seed)['accuracy']
+
+def fd_noise(extractor, pool, pool_labels, reference, labels, draws: int=30, seed=0):
+    """How much FD moves between equally good answers at this N: FD against `reference` of `draws` independent draws from
+    `pool`, each holding one item of the same class as each of `labels`. (Resampling one set with replacement would not do:
+    its repeated items inflate FD, here from about 5 to 12.)"""
+    fp, fr = extractor.features(pool), extractor.features(reference)
+    rng = np.random.default_rng([seed, 1])
+    fds = [frechet_distance(fp[[rng.choice(np.flatnonzero(pool_labels == d)) for d in labels]], fr) for _ in range(draws)]
+    return dict(mean=float(np.mean(fds)), sd=float(np.std(fds, ddof=1)), min=float(np.min(fds)), max=float(np.max(fds)), draws=draws, extractor=extractor.tag)
 
 def real_floor(judge_cache, seed=0):
     """Real against real, scored exactly as a translator's outputs are: for each test item, a real training-split item of the
@@ -118,7 +117,8 @@ def real_floor(judge_cache, seed=0):
     judge = digit_judge('image', cache=judge_cache)
     img = dict(what=f'for each of the {len(te)} test items, a training-pool picture of its digit, against the {len(real)} test-pool pictures',
                distribution={e.tag: distribution_scores(e, pics[pick], real, seed) for e in (judge, random_image_net())},
-               classwise_kid=classwise_kid(judge, pics[pick], labels[pick], real, real_labels, seed))
+               classwise_kid=classwise_kid(judge, pics[pick], labels[pick], real, real_labels, seed),
+               fd_noise=fd_noise(judge, pics, labels.numpy(), real, te.labels, seed=seed))
     wav = lambda recs: torch.stack([load_audio(r[0], tr.sr, tr.dur, crop='center') for r in recs])
     pick = same_digit(tr.labels)
     a, b = wav([tr.recs[i] for i in pick]), wav(te.recs)
@@ -145,25 +145,22 @@ def main():
 
     s = fit('digits_audio2img.yaml', runs/'a2i', seed=a.seed)
     m, _ = evaluate(runs/'a2i', seed=a.seed, judge_cache=a.judge_cache, device='cpu')
-    retrieved, retrieved_pictures = retrieval(runs/'a2i', a.judge_cache, a.seed)
-    res['audio2image_takes'] = dict(keep(m), train_seconds=s, retrieval=retrieved)
+    res['audio2image_takes'] = dict(keep(m), train_seconds=s, retrieval=retrieval(runs/'a2i', a.judge_cache, a.seed))
     print('a2i takes', m['semantic']['accuracy'], 'retrieval', res['audio2image_takes']['retrieval']['semantic']['accuracy'], flush=True)
 
     s = fit('digits_audio2img_flow.yaml', runs/'a2i_flow', seed=a.seed, guide=str(runs/'a2i'))
     steps = flow_steps_by_validation(runs/'a2i_flow', a.judge_cache, a.seed)
     print('flow steps by validation FD', steps['fd'], flush=True)
-    m, files = evaluate(runs/'a2i_flow', seed=a.seed, steps=steps['chosen'], judge_cache=a.judge_cache, device='cpu')
+    m, _ = evaluate(runs/'a2i_flow', seed=a.seed, steps=steps['chosen'], judge_cache=a.judge_cache, device='cpu')
     real, labels = digit_pictures(DigitPairs('test', img_size=32))
-    vs_retrieval = paired_fd_difference(digit_judge('image', cache=a.judge_cache), files['outputs'], retrieved_pictures, real, seed=a.seed)
     groups = torch.cat([real[labels == d][:4*((labels == d).sum()//4)].reshape(-1, 4, *real.shape[1:]) for d in range(10)])  # 4 real digits of one class each
-    res['audio2image_flow_takes'] = dict(keep(m), flow_steps=steps['chosen'], steps_by_validation=steps, fd_minus_retrieval=vs_retrieval,
-                                         train_seconds=s, real_same_class_diversity=diversity(groups, seed=a.seed))
+    res['audio2image_flow_takes'] = dict(keep(m), flow_steps=steps['chosen'], steps_by_validation=steps, train_seconds=s, real_same_class_diversity=diversity(groups, seed=a.seed))
     print('a2i flow', m['semantic']['accuracy'], flush=True)
 
     s = fit('digits_img2audio.yaml', runs/'i2a', seed=a.seed)
     m, _ = evaluate(runs/'i2a', seed=a.seed, judge_cache=a.judge_cache, device='cpu')
     voice = load_config(ROOT/'configs'/'digits_img2audio.yaml').voices
-    res['image2audio_takes'] = dict(keep(m), voice=voice, train_seconds=s, retrieval=retrieval(runs/'i2a', a.judge_cache, a.seed)[0])
+    res['image2audio_takes'] = dict(keep(m), voice=voice, train_seconds=s, retrieval=retrieval(runs/'i2a', a.judge_cache, a.seed))
     print('i2a takes', voice, m['semantic']['accuracy'], 'retrieval', res['image2audio_takes']['retrieval']['semantic']['accuracy'], flush=True)
     by_voice = {voice: accuracy_record(m, s, validation_accuracy=validation_accuracy(runs/'i2a', a.judge_cache, a.seed))}
     for spk in SPEAKERS:  # the same config in each of the other voices: how much the choice of voice matters
