@@ -577,9 +577,10 @@ class EMA(Callback):
     "An exponential moving average of the weights (Polyak averaging): validation, checkpoints and the finished `Learner` use the average; training goes on from the raw weights."
     def __init__(self, decay: float=0.999): self.decay, self.n, self.avg, self.raw = decay, 0, None, None
     def _weights(self) -> dict: return _unwrap(self.model).state_dict()
+    def _copy(self) -> dict: return {k: v.detach().clone() for k, v in self._weights().items()}
     def _load(self, w: dict): _unwrap(self.model).load_state_dict(w)
     def before_fit(self):
-        if self.avg is None: self.avg = {k: v.detach().clone() for k, v in self._weights().items()}
+        if self.avg is None: self.avg = self._copy()
     def after_step(self):
         self.n += 1
         keep = min(self.decay, (1 + self.n)/(10 + self.n))  # a warm-up: early averages soon forget the random start
@@ -588,7 +589,7 @@ class EMA(Callback):
                 if v.is_floating_point(): self.avg[k].lerp_(v.detach(), 1 - keep)
                 else: self.avg[k].copy_(v)
     def before_validate(self):
-        if self.raw is None: self.raw = {k: v.detach().clone() for k, v in self._weights().items()}  # None: the model holds the raw weights
+        if self.raw is None: self.raw = self._copy()  # None: the model holds the raw weights
         self._load(self.avg)
     def before_train(self):
         if self.raw is not None: self._load(self.raw); self.raw = None
@@ -597,7 +598,7 @@ class EMA(Callback):
         return dict(n=self.n, raw={k: v.detach().cpu() for k, v in (self.raw or self._weights()).items()})
     def restore(self, state: dict):
         "After the averaged weights of a checkpoint were loaded into the model: keep them as the average, and put the raw ones back."
-        self.avg, self.n, self.raw = {k: v.detach().clone() for k, v in self._weights().items()}, state['n'], None
+        self.avg, self.n, self.raw = self._copy(), state['n'], None
         self._load(state['raw'])
 
 class NewPairsEachEpoch(Callback):
