@@ -145,9 +145,11 @@ class FlowTranslator(nn.Module):
                  width: int=32, # channel width of the `FlowNet`
                  value_range: tuple|None=(0., 1.), # outputs' range, mapped to [-1, 1] for the flow; None: already about unit scale
                  guide: nn.Module|None=None, # a trained deterministic translator of the same sources, kept frozen: the flow sees its output
+                 cond_drop: float=0., # in training, the share of items whose condition (latent and guide picture) is withheld, so the net also learns to draw without it (classifier-free guidance)
                 ):
         super().__init__()
-        self.encoder, self.shape, self.value_range = encoder, tuple(shape), value_range
+        if not 0 <= cond_drop < 1: raise ValueError(f'cond_drop={cond_drop!r}: expected a share in [0, 1)')
+        self.encoder, self.shape, self.value_range, self.cond_drop = encoder, tuple(shape), value_range, cond_drop
         self.guide = guide.requires_grad_(False) if guide is not None else None
         self.net = FlowNet(shape[0], d, width, extra=shape[0] if guide is not None else 0)
     def guide_picture(self, src):
@@ -157,6 +159,10 @@ class FlowTranslator(nn.Module):
         if g.shape[1:] != self.shape: raise ValueError(f'the guide draws {tuple(g.shape[1:])}, the flow {self.shape}')
         return g
     def velocity(self, x, t, c, g=None): return self.net(x if g is None else torch.cat([x, g], 1), t, c)
+    def withhold(self, c, g, mask):
+        "The condition with the items of `mask` replaced by the null condition: a zero latent and a zero (mid-grey) guide picture."
+        keep = (~mask).to(c.dtype)
+        return c*keep[:, None], None if g is None else g*keep.view(-1, *[1]*(g.ndim - 1))
     def to_flow(self, y):
         if self.value_range is None: return y
         lo, hi = self.value_range
@@ -165,21 +171,37 @@ class FlowTranslator(nn.Module):
         if self.value_range is None: return x
         lo, hi = self.value_range
         return ((x + 1)/2*(hi - lo) + lo).clamp(lo, hi)
-    def forward(self, src, x_t, t): return self.velocity(x_t, t, self.encoder(src), self.guide_picture(src))
+    def forward(self, src, x_t, t):
+        c, g = self.encoder(src), self.guide_picture(src)
+        if self.training and self.cond_drop > 0: c, g = self.withhold(c, g, torch.rand(len(c), device=c.device) < self.cond_drop)
+        return self.velocity(x_t, t, c, g)
     @torch.no_grad()
     def sample(self, src: torch.Tensor, # a batch of sources
                steps: int=16, # Euler steps from noise (t = 0) to an output (t = 1)
                seed: int|None=None, # seed of the starting noise; None draws from torch's generator
+               guidance: float=1., # classifier-free guidance w: follow v_null + w (v_cond - v_null); 1 follows the conditional velocity alone, more holds closer to the condition
               ) -> torch.Tensor:
         "One output drawn for each source in the batch."
         if not (isinstance(steps, int) and steps >= 1): raise ValueError(f'steps={steps!r}: expected a positive number of Euler steps')
+        if not guidance >= 0: raise ValueError(f'guidance={guidance!r}: expected a weight >= 0 (1: no guidance)')
+        if guidance != 1 and not self.cond_drop:
+            raise ValueError(f'guidance={guidance!r}: this flow was trained with cond_drop=0, so it never learned to draw without its condition; use guidance=1')
         dev = next(self.parameters()).device
         src = src.to(dev)
         c, guide = self.encoder(src), self.guide_picture(src)
+        b = len(src)
+        if guidance != 1:  # the conditional and the null velocity in one batch
+            c0, g0 = self.withhold(c, guide, torch.ones(b, dtype=torch.bool, device=dev))
+            c, guide = torch.cat([c, c0]), None if guide is None else torch.cat([guide, g0])
         g = None if seed is None else torch.Generator(dev).manual_seed(seed)
-        x = torch.randn(len(src), *self.shape, generator=g, device=dev)
+        x = torch.randn(b, *self.shape, generator=g, device=dev)
         for i in range(steps):
-            x = x + self.velocity(x, torch.full((len(src),), i/steps, device=dev), c, guide)/steps
+            t = torch.full((b,), i/steps, device=dev)
+            if guidance == 1: v = self.velocity(x, t, c, guide)
+            else:
+                v_c, v_0 = self.velocity(torch.cat([x, x]), torch.cat([t, t]), c, guide).chunk(2)
+                v = v_0 + guidance*(v_c - v_0)
+            x = x + v/steps
         return self.from_flow(x)
 
 class FlowMatching(Callback):
@@ -199,10 +221,11 @@ def Audio2ImageFlow(encoder: str='cnn', # name of an `audio_encoder` in the regi
                     n_mels: int=64, # mel bands of the input
                     size: int=64, # side of the output picture
                     width: int=32, # channel width of the encoder (if a CNN) and of the `FlowNet`
+                    cond_drop: float=0., # share of training items drawn without their condition (for classifier-free guidance)
                    ) -> FlowTranslator:
     "The generative audio -> picture translator: a registered audio encoder conditioning a flow over `(3, size, size)` pictures."
     enc = create('audio_encoder', encoder, d=d, n_mels=n_mels, **cnn_width(encoder, width))
-    return FlowTranslator(enc, (3, size, size), d, width)
+    return FlowTranslator(enc, (3, size, size), d, width, cond_drop=cond_drop)
 
 # %% ../nbs/03_audio2img.ipynb #41ce75d8
 class Retrieval:

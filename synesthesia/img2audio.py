@@ -117,7 +117,8 @@ def Image2AudioFlow(encoder: str='cnn', # name of an `image_encoder` in the regi
                     n_mels: int=I2A_MEL.n_mels, # mel bands of the output
                     n_frames: int=I2A_MEL.n_frames(2*DEFAULT_SR), # frames of the output
                     width: int=32, # channel width of the encoder (if a CNN) and of the `FlowNet`
+                    cond_drop: float=0., # share of training items drawn without their condition (for classifier-free guidance)
                    ) -> FlowTranslator:
     "The generative picture -> sound translator: a registered image encoder conditioning a flow over `(1, n_mels, n_frames)` log-mels."
     enc = create('image_encoder', encoder, d=d, **cnn_width(encoder, width))
-    return FlowTranslator(enc, (1, n_mels, n_frames), d, width, value_range=None)
+    return FlowTranslator(enc, (1, n_mels, n_frames), d, width, value_range=None, cond_drop=cond_drop)

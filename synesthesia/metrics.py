@@ -714,10 +714,12 @@ def translate_batch(ck, # a `Checkpoint` from `load_checkpoint` (model, config, 
                     bs: int=64, # items at a time
                     seed: int=0, # the flow head's starting noise (item i of the batch gets its own stream)
                     steps: int=16, # the flow head's Euler steps
+                    guidance: float=1., # the flow head's classifier-free guidance weight (1: none)
                     n_iter: int=32, # Griffin-Lim rounds for sounds
                    ) -> torch.Tensor:
     "Outputs of a trained translator for raw sources: pictures `(b, 3, s, s)`, or waveforms `(b, samples)`."
     model, c, mel = ck.model.eval(), ck.config, ck.mel
+    if guidance != 1 and not _is_flow(model): raise ValueError(f'guidance={guidance!r}: only the flow head is guided; this is a {c.head} checkpoint')
     dev = next(model.parameters()).device
     outs = []
     for k, lo in enumerate(range(0, len(src), bs)):
@@ -726,7 +728,7 @@ def translate_batch(ck, # a `Checkpoint` from `load_checkpoint` (model, config, 
             if x.ndim != 2: raise ValueError(f'an audio->image checkpoint translates waveforms (b, samples), got shape {tuple(x.shape)}')
             x = mel.to_mel(fit_length(x, round(c.dur*c.sr)).to(dev))[:, None]
         else: x = _image_batch(x, c.img_size).to(dev)
-        y = model.sample(x, steps=steps, seed=seed*100003 + k) if _is_flow(model) else model(x)
+        y = model.sample(x, steps=steps, seed=seed*100003 + k, guidance=guidance) if _is_flow(model) else model(x)
         if c.direction == 'image2audio':
             from synesthesia.img2audio import mel_to_audio
             y = mel_to_audio(y[:, 0], mel, n_iter)
@@ -851,7 +853,7 @@ def evaluate(checkpoint, # a run folder, its checkpoints/ or one epoch's folder
              data_dir: str|None=None, # 'synthetic', 'digits' or a folder of test pairs; default: the checkpoint's own data
              n: int|None=None, # items to evaluate; default: all test items (200 for the synthetic world)
              which: str='best', seed: int=0, draws: int=4, steps: int=16, n_iter: int=32,
-             judge_cache=None, device=None) -> tuple:
+             judge_cache=None, device=None, guidance: float=1.) -> tuple:
     "(metrics, files): every number for a checkpoint on its test items, and the sources, outputs and targets to write."
     t0 = time.time()
     ck = load_checkpoint(checkpoint, which, device)
@@ -861,11 +863,11 @@ def evaluate(checkpoint, # a run folder, its checkpoints/ or one epoch's folder
     wavs, pics = torch.stack([w for w, _ in items]), torch.stack([p for _, p in items]).clamp(0, 1)
     a2i = c.direction == 'audio2image'
     src, tgt = (wavs, pics) if a2i else (pics, wavs)
-    out = translate_batch(ck, src, seed=seed, steps=steps, n_iter=n_iter)
+    out = translate_batch(ck, src, seed=seed, steps=steps, guidance=guidance, n_iter=n_iter)
     if not a2i: out = fit_length(out, tgt.shape[-1])
     m = dict(checkpoint=str(ck.path), epoch=ck.meta.get('epoch'), direction=c.direction, head=c.head, encoder=c.encoder, decoder=c.decoder,
              data=kind, n=len(idx), seed=seed, sr=c.sr, dur=c.dur, img_size=c.img_size, mel=ck.mel.to_dict())
-    if _is_flow(ck.model): m.update(flow_steps=steps)
+    if _is_flow(ck.model): m.update(flow_steps=steps, flow_guidance=guidance)
     if not a2i: m.update(griffin_lim_rounds=n_iter)
     if kind in ('synthetic', 'folder'): m['paired'] = paired_scores(tgt, out, c.sr, seed=seed)
     if kind == 'synthetic':
@@ -887,7 +889,7 @@ def evaluate(checkpoint, # a run folder, its checkpoints/ or one epoch's folder
     m['distribution'] = dist
     if _is_flow(ck.model):
         k = min(len(src), 32)
-        many = torch.stack([translate_batch(ck, src[:k], seed=seed + 1 + j, steps=steps, n_iter=n_iter) for j in range(draws)], 1)
+        many = torch.stack([translate_batch(ck, src[:k], seed=seed + 1 + j, steps=steps, guidance=guidance, n_iter=n_iter) for j in range(draws)], 1)
         m['diversity'] = diversity(many if a2i else fit_length(many, tgt.shape[-1]), seed=seed)
     m['seconds'] = round(time.time() - t0, 1)
     names = [str(Path(ds.recs[i][0]).stem) if kind == 'digits' else Path(ds.pairs[i][0]).stem if kind == 'folder' else f'{i:04d}' for i in idx]
@@ -992,6 +994,7 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument('--seed', type=int, default=0, help='seeds the flow head\'s draws, KID subsets and bootstraps')
     ap.add_argument('--draws', type=int, default=4, help='draws per source for the flow head\'s diversity')
     ap.add_argument('--steps', type=int, default=16, help='the flow head\'s Euler steps')
+    ap.add_argument('--guidance', type=float, default=1., help='the flow head\'s classifier-free guidance weight (1: none; more needs a flow trained with cond_drop)')
     ap.add_argument('--griffin_lim', type=int, default=32, help='Griffin-Lim rounds for sounds')
     ap.add_argument('--judge_cache', help='folder of trained digit judges (default: cache/judges beside the data)')
     ap.add_argument('--device', help="'cpu', 'cuda', 'cuda:N' or 'mps' (default: the best there is)")
@@ -1008,7 +1011,7 @@ def main(argv: list|None=None) -> int:
               'choose a new --output_dir' + (' or pass --overwrite' if (out/'metrics.json').exists() else ''), file=sys.stderr)
         return 2
     try:
-        m, files = evaluate(a.checkpoint, a.data_dir, a.n, a.which, a.seed, a.draws, a.steps, a.griffin_lim, a.judge_cache, a.device)
+        m, files = evaluate(a.checkpoint, a.data_dir, a.n, a.which, a.seed, a.draws, a.steps, a.griffin_lim, a.judge_cache, a.device, a.guidance)
         page = write_report(m, files, out, overwrite=a.overwrite)
     except (ConfigError, CheckpointError, BadFileError, FileNotFoundError, FileExistsError, ValueError) as e:
         print(f'synesthesia_evaluate: error: {e}', file=sys.stderr)

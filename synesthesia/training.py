@@ -34,8 +34,8 @@ __all__ = ['DIRECTION_DEFAULTS', 'CKPT_FILES', 'ConfigError', 'TrainConfig', 'me
            'load_config', 'config_dict', 'save_config', 'Split', 'speakers', 'build_datasets', 'build_dls', 'n_frames',
            'guided_flow', 'build_model', 'build_loss', 'psnr', 'mel_db_error', 'build_metrics', 'CheckpointError',
            'write_checkpoint', 'find_checkpoint', 'read_train_state', 'Checkpoint', 'load_checkpoint', 'TrainLearner',
-           'CSVLog', 'Checkpointer', 'resolve_precision', 'resolve_channels_last', 'EMA', 'NewPairsEachEpoch',
-           'build_learner', 'train', 'main']
+           'CSVLog', 'Checkpointer', 'resolve_precision', 'resolve_channels_last', 'frozen_state', 'EMA',
+           'NewPairsEachEpoch', 'build_learner', 'train', 'main']
 
 # %% ../nbs/05_training.ipynb #542df2dc
 class ConfigError(ValueError):
@@ -54,6 +54,7 @@ class TrainConfig:
     d: int = _opt(128, 'latent size between encoder and decoder')
     width: int = _opt(16, 'channel width of CNN backbones and of the FlowNet')
     guide: str = _opt('', "flow head: a trained deterministic run (or checkpoint) of the same direction; the flow sees its output and starts from its encoder")
+    cond_drop: float = _opt(0., 'flow head: share of training items drawn without their condition, so that sampling can use classifier-free guidance (0.1 is usual); 0: off')
     # data
     data: str = _opt('synthetic', "'synthetic', 'digits', or a folder with audio/ and images/ (--data_dir)")
     val: str = _opt('', "a folder of validation pairs (--val_dir); '': the source's own validation split, or valid_pct of a folder")
@@ -145,6 +146,8 @@ def _check_values(c: TrainConfig) -> list:
     if not 0 < c.valid_pct < 1: errs.append(f'valid_pct={c.valid_pct!r}: expected a share between 0 and 1')
     if c.seed >= 2**32: errs.append(f'seed={c.seed}: expected an integer below 2**32')
     if not 0 <= c.ema < 1: errs.append(f'ema={c.ema!r}: expected a decay in [0, 1) (0 turns averaging off)')
+    if not 0 <= c.cond_drop < 1: errs.append(f'cond_drop={c.cond_drop!r}: expected a share in [0, 1) (0 turns it off)')
+    elif c.cond_drop and c.head != 'flow': errs.append(f'cond_drop={c.cond_drop!r}: only the flow head draws without its condition (head: flow)')
     if c.data in ('', None): errs.append("data='': expected 'synthetic', 'digits' or a folder")
     if c.guide and c.head != 'flow': errs.append(f"guide={c.guide!r}: only the flow head takes a guide (head: flow)")
     if c.val and c.data in ('synthetic', 'digits'): errs.append(f"val={c.val!r}: the {c.data} source brings its own validation split; a validation folder goes with a training folder in data")
@@ -305,7 +308,7 @@ def guided_flow(c: TrainConfig, # a flow config with a `guide`
                           + ', '.join(f'{k}={getattr(c, k)!r} (guide: {getattr(g, k)!r})' for k in diff))
     a2i = c.direction == 'audio2image'
     shape = (3, c.img_size, c.img_size) if a2i else (1, c.n_mels, n_frames(c))
-    model = FlowTranslator(copy.deepcopy(guide.encoder), shape, c.d, c.width, value_range=(0., 1.) if a2i else None, guide=guide)
+    model = FlowTranslator(copy.deepcopy(guide.encoder), shape, c.d, c.width, value_range=(0., 1.) if a2i else None, guide=guide, cond_drop=c.cond_drop)
     model.guide_config = g  # written beside the weights, so the checkpoint rebuilds without the guide's run
     return model
 
@@ -317,9 +320,9 @@ def build_model(c: TrainConfig, # the run's config
         if guide_config is None: raise ConfigError(f'guide={c.guide!r}: building a guided flow needs the guide\'s config')
         return guided_flow(c, build_model(guide_config), guide_config)
     if c.direction == 'audio2image':
-        if c.head == 'flow': return Audio2ImageFlow(c.encoder, d=c.d, n_mels=c.n_mels, size=c.img_size, width=c.width)
+        if c.head == 'flow': return Audio2ImageFlow(c.encoder, d=c.d, n_mels=c.n_mels, size=c.img_size, width=c.width, cond_drop=c.cond_drop)
         return Audio2Image(c.encoder, c.decoder, d=c.d, n_mels=c.n_mels, size=c.img_size, width=c.width)
-    if c.head == 'flow': return Image2AudioFlow(c.encoder, d=c.d, n_mels=c.n_mels, n_frames=n_frames(c), width=c.width)
+    if c.head == 'flow': return Image2AudioFlow(c.encoder, d=c.d, n_mels=c.n_mels, n_frames=n_frames(c), width=c.width, cond_drop=c.cond_drop)
     return Image2Audio(c.encoder, c.decoder, d=c.d, n_mels=c.n_mels, n_frames=n_frames(c), width=c.width)
 
 def build_loss(c: TrainConfig) -> nn.Module:
@@ -404,7 +407,7 @@ def write_checkpoint(folder, # the checkpoint folder to create (replaced if it e
     if (gc := getattr(_unwrap(model), 'guide_config', None)) is not None: save_config(gc, tmp/'guide.yaml'); files.append('guide.yaml')
     from synesthesia import __version__
     meta = dict(synesthesia=__version__, torch=torch.__version__, time=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()),
-                epoch=(train_state or {}).get('epoch'), n_params=n_params(_unwrap(model)), sha256={f: _sha256(tmp/f) for f in files})
+                epoch=(train_state or {}).get('epoch'), train_seconds=(train_state or {}).get('seconds'), n_params=n_params(_unwrap(model)), sha256={f: _sha256(tmp/f) for f in files})
     (tmp/'meta.json').write_text(json.dumps(meta, indent=1))
     for f in [*files, 'meta.json']: _fsync(tmp/f)
     _fsync(tmp)
@@ -518,9 +521,10 @@ class Checkpointer(Callback):
                  config: TrainConfig, monitor: str='valid_loss', patience: int=0, keep: int=2):
         store_attr()
         self.folder = Path(folder)
-        self.best, self.best_epoch, self.wait, self.smooth = float('inf'), None, 0, None
+        self.best, self.best_epoch, self.wait, self.smooth, self.seconds = float('inf'), None, 0, None, 0.
 
     def before_fit(self):
+        self.t0 = time.time() - self.seconds  # a resumed run counts the seconds of its earlier epochs too
         if _rank() == 0 and self.folder.is_dir():
             for tmp in self.folder.glob('.epoch-*'): shutil.rmtree(tmp, ignore_errors=True)  # left by a run killed mid-write
         if self.smooth:  # the Recorder (order 50) has just reset its smoothed training loss: continue it instead
@@ -543,6 +547,7 @@ class Checkpointer(Callback):
         sl = self.recorder.smooth_loss
         return dict(epoch=self.epoch + 1, n_epoch=self.n_epoch, best=self.best, best_epoch=self.best_epoch, wait=self.wait,
                     smooth_loss=(float(sl.val), int(sl.count)), opt=_opt_state(self.opt), rng=_rng_state(self.dls),
+                    seconds=round(time.time() - self.t0, 1),
                     **({'ema': ema.state()} if (ema := getattr(self.learn, 'ema', None)) else {}))
 
     def _save(self, improved):
@@ -558,6 +563,7 @@ class Checkpointer(Callback):
 
     def restore(self, state: dict):
         self.best, self.best_epoch, self.wait, self.smooth = state['best'], state['best_epoch'], state['wait'], state.get('smooth_loss')
+        self.seconds = state.get('seconds', 0.)  # (missing from checkpoints written before it was recorded)
 
 # %% ../nbs/05_training.ipynb #157f9ba1
 def resolve_precision(c: TrainConfig, device) -> str:
@@ -573,12 +579,26 @@ def resolve_channels_last(c: TrainConfig, device, precision: str) -> bool:
     if c.channels_last == 'auto': return torch.device(device).type == 'cuda' and precision != 'fp32'
     return c.channels_last
 
+def frozen_state(m: nn.Module) -> set:
+    "Names in `m`'s state dict that EMA leaves out: frozen parameters, and everything in a submodule whose parameters are all frozen (a flow's guide, which also keeps its batch statistics, since it runs in eval mode)."
+    names = {n for n, p in m.named_parameters() if not p.requires_grad}
+    for prefix, sub in m.named_modules():
+        ps = list(sub.parameters())
+        if prefix and ps and not any(p.requires_grad for p in ps): names |= {f'{prefix}.{k}' for k in sub.state_dict()}
+    return names
+
 class EMA(Callback):
     "An exponential moving average of the weights (Polyak averaging): validation, checkpoints and the finished `Learner` use the average; training goes on from the raw weights."
-    def __init__(self, decay: float=0.999): self.decay, self.n, self.avg, self.raw = decay, 0, None, None
-    def _weights(self) -> dict: return _unwrap(self.model).state_dict()
+    def __init__(self, decay: float=0.999): self.decay, self.n, self.avg, self.raw, self.frozen = decay, 0, None, None, None
+    def _weights(self) -> dict:
+        "The model's state that training changes (a frozen part would only be averaged with itself and stored twice)."
+        m = _unwrap(self.model)
+        if self.frozen is None: self.frozen = frozen_state(m)
+        return {k: v for k, v in m.state_dict().items() if k not in self.frozen}
     def _copy(self) -> dict: return {k: v.detach().clone() for k, v in self._weights().items()}
-    def _load(self, w: dict): _unwrap(self.model).load_state_dict(w)
+    def _load(self, w: dict):
+        missing, unexpected = _unwrap(self.model).load_state_dict(w, strict=False)
+        if unexpected or set(missing) - self.frozen: raise RuntimeError(f'EMA weights do not fit the model: missing {missing}, unexpected {unexpected}')
     def before_fit(self):
         if self.avg is None: self.avg = self._copy()
     def after_step(self):

@@ -15,6 +15,7 @@ def runs(tmp_path_factory):
     small = dict(data='synthetic', n_train=48, n_valid=16, epochs=1, batch_size=16, img_size=32, dur=1., width=8, cache=False)
     train(make_config(dict(small, direction='audio2image')), root/'a2i', progress=False)
     train(make_config(dict(small, direction='image2audio')), root/'i2a', progress=False)
+    train(make_config(dict(small, direction='audio2image', head='flow', cond_drop=0.25)), root/'a2i_flow', progress=False)
     return root
 
 
@@ -57,10 +58,20 @@ def test_refuses_to_overwrite_unless_told(runs, tmp_path, capsys):
     assert (other/'data.csv').read_text() == 'x'
 
 
+def test_flow_is_drawn_with_the_guidance_asked_for(runs, tmp_path):
+    flags = ['--checkpoint', str(runs/'a2i_flow'), '--n', '8', '--steps', '2', '--draws', '2']
+    assert main([*flags, '--output_dir', str(tmp_path/'plain')]) == 0
+    assert main([*flags, '--output_dir', str(tmp_path/'guided'), '--guidance', '3']) == 0
+    plain, guided = (json.loads((tmp_path/k/'metrics.json').read_text()) for k in ('plain', 'guided'))
+    assert (plain['flow_guidance'], guided['flow_guidance'], guided['flow_steps']) == (1, 3, 2)
+    assert (tmp_path/'plain'/'outputs'/'0000.png').read_bytes() != (tmp_path/'guided'/'outputs'/'0000.png').read_bytes()
+
+
 @pytest.mark.parametrize('extra, fragment', [
     (dict(checkpoint='nowhere'), 'nowhere'),
     (dict(n='0'), '--n 0'),
     (dict(data_dir='no/such/folder'), 'no/such/folder'),
+    (dict(guidance='2'), 'guidance=2.0: only the flow head is guided'),
 ])
 def test_mistakes_are_one_line(runs, tmp_path, capsys, extra, fragment):
     flags = dict(checkpoint=str(runs/'a2i'), output_dir=str(tmp_path/'r')) | extra

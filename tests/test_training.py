@@ -8,7 +8,7 @@ import torch
 import yaml
 
 from synesthesia.training import (make_config, load_config, build_model, write_checkpoint, load_checkpoint, read_train_state, find_checkpoint,
-                                  train, CheckpointError, TrainConfig)
+                                  train, CheckpointError, TrainConfig, Checkpointer)
 from synesthesia.data import MelSpec
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,12 +67,19 @@ def test_sigkill_mid_epoch_then_resume(tmp_path):
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert 'resuming' in resumed.stdout and 'after epoch 1 of 3' in resumed.stdout
     ck = load_checkpoint(run, 'last', device='cpu')
-    assert ck.meta['epoch'] == 3
+    assert ck.meta['epoch'] == 3 and ck.meta['train_seconds'] > 0
     for (k, a), b in zip(weights(tmp_path/'straight').items(), ck.model.state_dict().values()):
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6, msg=k)
     assert len((run/'log.csv').read_text().splitlines()) == 4  # header and three epochs, none repeated
     done = cli(*args, '--output_dir', run, '--resume')
     assert done.returncode == 0 and 'nothing to train' in done.stdout
+
+def test_training_seconds_go_on_counting_after_a_resume(tmp_path):
+    cp = Checkpointer(tmp_path/'checkpoints', make_config({}))
+    cp.restore(dict(best=1., best_epoch=1, wait=0, smooth_loss=None, seconds=100.))  # a checkpoint written after 100 s of training
+    cp.before_fit()
+    assert 100 <= time.time() - cp.t0 < 110
+
 
 @pytest.mark.parametrize('setup,args,says', [
     ('unknown key', ['--set', 'lerning_rate=0.1'], "unknown key 'lerning_rate' (did you mean 'lr'?)"),
@@ -85,6 +92,8 @@ def test_sigkill_mid_epoch_then_resume(tmp_path):
     ('no GPU', ['--device', 'cuda'], '--device'),
     ('class pairing without classes', ['--set', 'pairing=class'], "pairing='class' draws pictures by class, which only the digits source has"),
     ('averaging with no memory', ['--set', 'ema=1'], 'ema=1.0: expected a decay in [0, 1)'),
+    ('a flow that never sees its condition', ['--set', 'head=flow', 'cond_drop=1'], 'cond_drop=1.0: expected a share in [0, 1)'),
+    ('condition dropout without a flow', ['--set', 'cond_drop=0.1'], 'cond_drop=0.1: only the flow head draws without its condition'),
 ])
 def test_bad_config_is_one_clear_line(tmp_path, setup, args, says):
     if setup == 'no GPU' and torch.cuda.is_available(): pytest.skip('this machine has CUDA')
