@@ -6,7 +6,8 @@ Trains, through `synesthesia.training` and the configs in configs/, on spoken x 
 - audio->image, deterministic head (configs/digits_audio2img.yaml), on held-out takes and, one voice at a time, on each
   of the five held-out speakers (leave one speaker out);
 - audio->image, flow head guided by the takes run (configs/digits_audio2img_flow.yaml), drawn with the number of Euler
-  steps that gives the lowest FD on the validation split;
+  steps, and then the classifier-free guidance weight, that give the lowest FD on the validation split; beside it, how
+  semantic accuracy and FD move with the guidance weight on the test split (reported, not chosen on);
 - image->audio, deterministic head (configs/digits_img2audio.yaml), on held-out takes: the config's voice is the model,
   and each of the other four voices is trained and scored the same way beside it.
 Every model is scored by `synesthesia.metrics.evaluate` (the same code as `synesthesia_evaluate`): semantic accuracy by
@@ -16,7 +17,8 @@ The retrieval baseline (the training pair whose source is nearest in the trained
 same way at the same N, and so is real data; FD's own noise at that N is measured over independent draws of real digits.
 Writes bench/results/digits_quality.json.
 """
-import argparse, contextlib, io, tempfile, time
+import argparse, contextlib, io, json, tempfile, time
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -24,21 +26,28 @@ import torch
 
 from _common import write_result, ROOT
 from synesthesia.data import DigitPairs, load_audio
-from synesthesia.training import load_config, train, load_checkpoint, speakers, _names
+from synesthesia.training import load_config, train, load_checkpoint, find_checkpoint, speakers, _names
 from synesthesia.audio2img import Retrieval
 from synesthesia.metrics import (evaluate, translate_batch, digit_judge, digit_pictures, digit_log_mels, semantic_accuracy, distribution_scores,
                                  classwise_kid, diversity, random_image_net, random_audio_net, MFCCStats, frechet_distance)
 
 SPEAKERS = ('jackson', 'lucas', 'nicolas', 'theo', 'yweweler')
 FLOW_STEPS = (16, 32, 64, 128)  # the flow's Euler steps tried on the validation split
+GUIDANCE = (1., 1.5, 2., 3.)     # classifier-free guidance weights tried there (for a flow trained with cond_drop)
 
 def fit(config, out, **overrides):
-    "Train one config (quietly) into `out`; returns the seconds it took (for a finished run already there: its epochs' time, from its log)."
+    """Train one config (quietly) into `out`; returns the seconds it took (for a finished run already there, trained with the
+    same config: its epochs' time, from its log; one with another config is refused, never scored in its place)."""
+    c = load_config(ROOT/'configs'/config, overrides)
     if (out/'checkpoints'/'best').is_file():  # a rerun after an interruption keeps the runs that finished
-        times = [l.rsplit(',', 1)[1].split(':') for l in (out/'log.csv').read_text().splitlines()[1:]]
+        old = load_config(out/'config.yaml')
+        if (diff := [f'{k}: {v!r} (configs/{config}: {getattr(c, k)!r})' for k, v in asdict(old).items() if getattr(c, k) != v]):
+            raise SystemExit(f'{out}: trained with another config than this bench trains, {"; ".join(diff)}; move it away or choose another --runs')
+        meta = json.loads((find_checkpoint(out, 'last')/'meta.json').read_text())
+        if meta.get('train_seconds') is not None: return dict(reused=True, seconds=meta['train_seconds'])
+        times = [l.rsplit(',', 1)[1].split(':') for l in (out/'log.csv').read_text().splitlines()[1:]]  # (older runs: whole seconds an epoch)
         return dict(reused=True, seconds_of_epochs=sum(int(m)*60 + int(s) for m, s in times))
     t0 = time.time()
-    c = load_config(ROOT/'configs'/config, overrides)
     with contextlib.redirect_stdout(io.StringIO()): train(c, out, progress=False)
     return round(time.time() - t0, 1)
 
@@ -76,16 +85,33 @@ def retrieval(run, judge_cache, seed=0):
                embedding=f'the trained {c.encoder} encoder of {Path(run).name}', keys=f'{len(tr)} training sources')
     return res
 
-def flow_steps_by_validation(run, judge_cache, seed=0, n=250):
-    "FD on the judge's features of the flow's drawings for n validation items, for each number of steps in FLOW_STEPS: the test split must not choose."
+def flow_sampling_by_validation(run, judge_cache, seed=0, n=250):
+    """FD on the judge's features of the flow's drawings for n validation items: for each number of steps in FLOW_STEPS
+    (unguided), then, at the steps chosen, for each guidance weight in GUIDANCE (a flow trained with cond_drop). The test split must not choose."""
     ck = load_checkpoint(run, device='cpu')
     c = ck.config
     va = DigitPairs('valid', holdout=c.holdout, sr=c.sr, dur=c.dur, img_size=c.img_size)
     idx = sorted(np.random.default_rng(seed).choice(len(va), min(n, len(va)), replace=False).tolist())
     wavs, real = torch.stack([va[i][0] for i in idx]), digit_pictures(va)[0]
     judge = digit_judge('image', holdout=c.holdout, cache=judge_cache)
-    fd = {k: distribution_scores(judge, translate_batch(ck, wavs, seed=seed, steps=k), real, seed)['fd'] for k in FLOW_STEPS}
-    return dict(fd=fd, chosen=min(fd, key=fd.get), n=len(idx), extractor=judge.tag)
+    score = lambda k, w: distribution_scores(judge, translate_batch(ck, wavs, seed=seed, steps=k, guidance=w), real, seed)['fd']
+    fd = {k: score(k, 1.) for k in FLOW_STEPS}
+    steps = min(fd, key=fd.get)
+    by_w = {w: fd[steps] if w == 1 else score(steps, w) for w in (GUIDANCE if c.cond_drop else (1.,))}
+    return dict(fd=fd, chosen=steps, fd_by_guidance=by_w, guidance=min(by_w, key=by_w.get), n=len(idx), extractor=judge.tag)
+
+def guidance_tradeoff(run, steps, judge_cache, seed=0):
+    "Semantic accuracy and FD/KID on the judge for each guidance weight in GUIDANCE, on the test items: what guidance buys and costs (no choice is made here)."
+    ck = load_checkpoint(run, device='cpu')
+    c = ck.config
+    te = DigitPairs('test', holdout=c.holdout, sr=c.sr, dur=c.dur, img_size=c.img_size)
+    wavs, labels, real = torch.stack([te[i][0] for i in range(len(te))]), torch.as_tensor(te.labels), digit_pictures(te)[0]
+    judge, res = digit_judge('image', holdout=c.holdout, cache=judge_cache), {}
+    for w in GUIDANCE:
+        out = translate_batch(ck, wavs, seed=seed, steps=steps, guidance=w)
+        d = distribution_scores(judge, out, real, seed)
+        res[w] = dict(semantic_accuracy=semantic_accuracy(judge, out, labels, seed=seed)['accuracy'], fd=d['fd'], kid=d['kid'])
+    return dict(by_guidance=res, steps=steps, n=len(te), extractor=judge.tag)
 
 def validation_accuracy(run, judge_cache, seed=0):
     """Semantic accuracy of an image->audio run on the validation split (pictures of the validation pool, every voice's takes 5-9):
@@ -149,12 +175,15 @@ def main():
     print('a2i takes', m['semantic']['accuracy'], 'retrieval', res['audio2image_takes']['retrieval']['semantic']['accuracy'], flush=True)
 
     s = fit('digits_audio2img_flow.yaml', runs/'a2i_flow', seed=a.seed, guide=str(runs/'a2i'))
-    steps = flow_steps_by_validation(runs/'a2i_flow', a.judge_cache, a.seed)
-    print('flow steps by validation FD', steps['fd'], flush=True)
-    m, _ = evaluate(runs/'a2i_flow', seed=a.seed, steps=steps['chosen'], judge_cache=a.judge_cache, device='cpu')
+    steps = flow_sampling_by_validation(runs/'a2i_flow', a.judge_cache, a.seed)
+    print('flow steps by validation FD', steps['fd'], 'guidance', steps['fd_by_guidance'], flush=True)
+    m, _ = evaluate(runs/'a2i_flow', seed=a.seed, steps=steps['chosen'], guidance=steps['guidance'], judge_cache=a.judge_cache, device='cpu')
     real, labels = digit_pictures(DigitPairs('test', img_size=32))
     groups = torch.cat([real[labels == d][:4*((labels == d).sum()//4)].reshape(-1, 4, *real.shape[1:]) for d in range(10)])  # 4 real digits of one class each
-    res['audio2image_flow_takes'] = dict(keep(m), flow_steps=steps['chosen'], steps_by_validation=steps, train_seconds=s, real_same_class_diversity=diversity(groups, seed=a.seed))
+    res['audio2image_flow_takes'] = dict(keep(m), flow_steps=steps['chosen'], flow_guidance=steps['guidance'], steps_by_validation=steps, train_seconds=s,
+                                         real_same_class_diversity=diversity(groups, seed=a.seed))
+    if load_checkpoint(runs/'a2i_flow', device='cpu').config.cond_drop:
+        res['audio2image_flow_takes']['guidance_tradeoff'] = guidance_tradeoff(runs/'a2i_flow', steps['chosen'], a.judge_cache, a.seed)
     print('a2i flow', m['semantic']['accuracy'], flush=True)
 
     s = fit('digits_img2audio.yaml', runs/'i2a', seed=a.seed)
