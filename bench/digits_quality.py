@@ -37,7 +37,8 @@ GUIDANCE = (1., 1.5, 2., 3.)     # classifier-free guidance weights tried there 
 
 def fit(config, out, **overrides):
     """Train one config (quietly) into `out`; returns the seconds it took (for a finished run already there, trained with the
-    same config: its epochs' time, from its log; one with another config is refused, never scored in its place)."""
+    same config: the training seconds its checkpoint records, or for older runs its epochs' time from its log; a run with
+    another config is refused, never scored in its place)."""
     c = load_config(ROOT/'configs'/config, overrides)
     if (out/'checkpoints'/'best').is_file():  # a rerun after an interruption keeps the runs that finished
         old = load_config(out/'config.yaml')
