@@ -183,7 +183,7 @@ def main():
     groups = torch.cat([real[labels == d][:4*((labels == d).sum()//4)].reshape(-1, 4, *real.shape[1:]) for d in range(10)])  # 4 real digits of one class each
     res['audio2image_flow_takes'] = dict(keep(m), flow_steps=steps['chosen'], flow_guidance=steps['guidance'], steps_by_validation=steps, train_seconds=s,
                                          real_same_class_diversity=diversity(groups, seed=a.seed))
-    if load_checkpoint(runs/'a2i_flow', device='cpu').config.cond_drop:
+    if len(steps['fd_by_guidance']) > 1:  # a flow trained with cond_drop
         res['audio2image_flow_takes']['guidance_tradeoff'] = guidance_tradeoff(runs/'a2i_flow', steps['chosen'], a.judge_cache, a.seed)
     print('a2i flow', m['semantic']['accuracy'], flush=True)
 
