@@ -245,9 +245,15 @@ class Retrieval:
         with torch.no_grad():
             z = torch.cat([self.embed(x[i:i + self.bs].to(dev)).float().cpu() for i in range(0, len(x), self.bs)])
         return F.normalize(z, dim=-1)
-    def nearest(self, x: torch.Tensor) -> torch.Tensor:
-        "Index of the nearest training source for each of the batch `x`."
-        return (self._embed(x) @ self.keys.T).argmax(-1)
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        "The targets of the nearest training sources, stacked."
-        return torch.stack([torch.as_tensor(self.target(int(i))) for i in self.nearest(x)])
+    def nearest(self, x: torch.Tensor, # a batch of sources
+                k: int|None=None, # None: the nearest one; k: the k nearest, nearest first
+               ) -> torch.Tensor:
+        "Index of the nearest training source for each of the batch `x`, `(b,)`; or of its `k` nearest, `(b, k)`."
+        sim = self._embed(x) @ self.keys.T
+        if k is None: return sim.argmax(-1)
+        if not (isinstance(k, int) and 1 <= k <= len(self.keys)): raise ValueError(f'k={k!r}: expected 1 to {len(self.keys)}, the number of training sources')
+        return sim.topk(k, dim=-1).indices
+    def __call__(self, x: torch.Tensor, k: int|None=None) -> torch.Tensor:
+        "The targets of the nearest training sources, stacked `(b, ...)`; with `k`, of the k nearest to each source, `(b, k, ...)`."
+        idx = self.nearest(x, k)
+        return torch.stack([torch.as_tensor(self.target(int(i))) for i in idx.flatten()]).unflatten(0, idx.shape)
