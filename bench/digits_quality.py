@@ -63,12 +63,16 @@ def accuracy_record(m, train_seconds, **more):
     "The semantic accuracy of one evaluation, for the per-voice and per-speaker tables."
     return dict(semantic_accuracy=m['semantic']['accuracy'], ci95=m['semantic']['ci95'], n=m['n'], train_seconds=train_seconds, **more)
 
+def run_splits(c):
+    "A run's own training pairs and its test pairs (the test split keeps every voice)."
+    kw = dict(holdout=c.holdout, test_speakers=speakers(c), voices=_names(c.voices) or None, sr=c.sr, dur=c.dur, img_size=c.img_size)
+    return DigitPairs('train', **kw), DigitPairs('test', **kw)
+
 def retrieval(run, judge_cache, seed=0):
     "The retrieval baseline for a trained run: each test source answered with the target of its nearest training pair."
     ck = load_checkpoint(run, device='cpu')
     c = ck.config
-    kw = dict(holdout=c.holdout, test_speakers=speakers(c), voices=_names(c.voices) or None, sr=c.sr, dur=c.dur, img_size=c.img_size)
-    tr, te = DigitPairs('train', **kw), DigitPairs('test', **kw)  # the run's own training pairs (the test split keeps every voice)
+    tr, te = run_splits(c)
     a2i = c.direction == 'audio2image'
     if a2i:
         r = Retrieval(ck.model.encoder, ck.mel.normalize(digit_log_mels(tr, ck.mel)), tr.image)
@@ -174,8 +178,7 @@ def at_ten_d(det_run, flow_run, steps, guidance, judge_cache, seed=0):
     FD's noise at this N over independent real draws beside them."""
     det, flow = load_checkpoint(det_run, device='cpu'), load_checkpoint(flow_run, device='cpu')
     c = det.config
-    kw = dict(holdout=c.holdout, test_speakers=speakers(c), voices=_names(c.voices) or None, sr=c.sr, dur=c.dur, img_size=c.img_size)
-    tr, te = DigitPairs('train', **kw), DigitPairs('test', **kw)
+    tr, te = run_splits(c)
     judge = digit_judge('image', cache=judge_cache)
     extractors = [judge, random_image_net()]
     draws = -(-10*judge.d // len(te))
