@@ -182,14 +182,21 @@ class FlowTranslator(nn.Module):
                guidance: float=1., # classifier-free guidance w: follow v_null + w (v_cond - v_null); 1 follows the conditional velocity alone, more holds closer to the condition
               ) -> torch.Tensor:
         "One output drawn for each source in the batch."
+        src = src.to(next(self.parameters()).device)
+        return self.draw(self.encoder(src), self.guide_picture(src), steps, seed, guidance)
+    @torch.no_grad()
+    def draw(self, c: torch.Tensor, # latents `(b, d)`, as the encoder gives them
+             guide: torch.Tensor|None=None, # with a guide: its pictures on the flow's scale, as `guide_picture` gives them
+             steps: int=16, seed: int|None=None, guidance: float=1., # as in `sample`
+            ) -> torch.Tensor:
+        "`sample` from given latents instead of sources, so that latents can be mixed (a walk from one source to another)."
         if not (isinstance(steps, int) and steps >= 1): raise ValueError(f'steps={steps!r}: expected a positive number of Euler steps')
         if not guidance >= 0: raise ValueError(f'guidance={guidance!r}: expected a weight >= 0 (1: no guidance)')
         if guidance != 1 and not self.cond_drop:
             raise ValueError(f'guidance={guidance!r}: this flow was trained with cond_drop=0, so it never learned to draw without its condition; use guidance=1')
-        dev = next(self.parameters()).device
-        src = src.to(dev)
-        c, guide = self.encoder(src), self.guide_picture(src)
-        b = len(src)
+        if (guide is None) != (self.guide is None):
+            raise ValueError('this flow has a guide: pass its pictures, `guide_picture(src)`' if guide is None else 'this flow has no guide: pass guide=None')
+        dev, b = c.device, len(c)
         if guidance != 1:  # the conditional and the null velocity in one batch
             c0, g0 = self.withhold(c, guide, torch.ones(b, dtype=torch.bool, device=dev))
             c, guide = torch.cat([c, c0]), None if guide is None else torch.cat([guide, g0])

@@ -39,10 +39,13 @@ def create(kind: str, # one of `KINDS`
     if name not in REGISTRY[kind]: raise ValueError(f'{kind} {name!r} is not registered: expected one of {sorted(REGISTRY[kind])}')
     return REGISTRY[kind][name](**kwargs)
 
-def n_params(m: nn.Module) -> int: return sum(p.numel() for p in m.parameters())
+def n_params(m: nn.Module) -> int:
+    "Number of parameters of `m`."
+    return sum(p.numel() for p in m.parameters())
 
 # %% ../nbs/02_backbones.ipynb #23b6aaab
 def conv_block(ni: int, nf: int, stride: int=1) -> nn.Sequential:
+    "3x3 convolution (no bias), batch norm, GELU."
     return nn.Sequential(nn.Conv2d(ni, nf, 3, stride, 1, bias=False), nn.BatchNorm2d(nf), nn.GELU())
 
 def sinusoids(n: int, d: int) -> torch.Tensor:

@@ -272,8 +272,12 @@ STRIPE_GREYS = ((0.93, 0.93, 0.93), (0.75, 0.75, 0.75))  # background: greys car
 LEAD, NOTE_FRACTION, ATTACK, RELEASE = 0.1, 0.6, 0.005, 0.06  # first note at 0.1 s; notes fill 60% of a beat
 
 # %% ../nbs/01_data.ipynb #1bff2ede
-def midi_to_hz(midi): return 440.*2**((np.asarray(midi, dtype=float) - 69)/12)
-def hz_to_midi(f): return 69 + 12*np.log2(np.asarray(f, dtype=float)/440.)
+def midi_to_hz(midi):
+    "Frequency (Hz) of MIDI note numbers, equal temperament with A4 = 69 = 440 Hz."
+    return 440.*2**((np.asarray(midi, dtype=float) - 69)/12)
+def hz_to_midi(f):
+    "MIDI note number (fractional) of frequencies in Hz."
+    return 69 + 12*np.log2(np.asarray(f, dtype=float)/440.)
 
 def mapping_table() -> str:
     "The synthetic world's mapping from sound to picture, as a markdown table."
@@ -504,8 +508,12 @@ def probe_audio(wav: torch.Tensor, sr: int=DEFAULT_SR) -> dict:
                 timbre=classify_timbre(harmonic_levels(wav, sr, f0, n=3)), tempo=tempo(wav, sr), loudness=loudness(wav, sr))
 
 # %% ../nbs/01_data.ipynb #35dc28ad
-def cents(f, f_ref): return 1200*np.log2(np.asarray(f, dtype=float)/np.asarray(f_ref, dtype=float))
-def hue_distance(a, b): return np.abs((np.asarray(a, dtype=float) - b + 180) % 360 - 180)
+def cents(f, f_ref):
+    "How far `f` is from `f_ref` in cents (100 to a semitone)."
+    return 1200*np.log2(np.asarray(f, dtype=float)/np.asarray(f_ref, dtype=float))
+def hue_distance(a, b):
+    "Distance between hues in degrees, around the colour wheel (0 to 180)."
+    return np.abs((np.asarray(a, dtype=float) - b + 180) % 360 - 180)
 
 def probe_errors(p: SynthParams, # the truth
                  img: torch.Tensor|None=None, # a picture to score against it

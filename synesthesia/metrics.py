@@ -25,8 +25,8 @@ __all__ = ['RANDOM_MEL', 'JUDGE_EPOCHS', 'JUDGE_VERSION', 'DAMAGES', 'TORCH_HUB_
            'digit_log_mels', 'digit_judge', 'save_judge', 'load_judge', 'damage', 'damage_curve', 'rises_steadily',
            'inception_extractor', 'VGGish', 'vggish_extractor', 'bootstrap_ci', 'summarize', 'remove_lag',
            'spectral_coherence', 'spectral_convergence', 'log_spectral_distance', 'mr_stft_distance', 'mfcc_mcd', 'l1',
-           'psnr', 'ssim', 'paired_scores', 'translate_batch', 'semantic_accuracy', 'probe_report', 'diversity',
-           'cycle_consistency', 'distribution_scores', 'classwise_kid', 'evaluate', 'write_report', 'main']
+           'psnr', 'ssim', 'paired_scores', 'model_inputs', 'translate_batch', 'semantic_accuracy', 'probe_report',
+           'diversity', 'cycle_consistency', 'distribution_scores', 'classwise_kid', 'evaluate', 'write_report', 'main']
 
 # %% ../nbs/06_metrics.ipynb #5b53e3a7
 def _f64(x) -> np.ndarray:
@@ -708,6 +708,16 @@ def paired_scores(refs, outs, # references and outputs, item for item: pictures 
 # %% ../nbs/06_metrics.ipynb #227e90fe
 def _is_flow(model): return hasattr(model, 'sample')
 
+def model_inputs(ck, # a `Checkpoint` from `load_checkpoint`
+                 src, # waveforms `(b, samples)` at the checkpoint's rate, or pictures `(b, 3, h, w)` in [0, 1]
+                ) -> torch.Tensor:
+    "Raw sources as the checkpoint's model reads them, on its device: normalised log-mels `(b, 1, n_mels, frames)` of the trained length, or pictures of the trained size."
+    c, dev = ck.config, next(ck.model.parameters()).device
+    x = torch.as_tensor(src).float()
+    if c.direction == 'image2audio': return _image_batch(x, c.img_size).to(dev)
+    if x.ndim != 2: raise ValueError(f'an audio->image checkpoint translates waveforms (b, samples), got shape {tuple(x.shape)}')
+    return ck.mel.to_mel(fit_length(x, round(c.dur*c.sr)).to(dev))[:, None]
+
 @torch.no_grad()
 def translate_batch(ck, # a `Checkpoint` from `load_checkpoint` (model, config, mel)
                     src: torch.Tensor, # waveforms `(b, samples)` at the checkpoint's rate, or pictures `(b, 3, h, w)` in [0, 1]
@@ -720,14 +730,9 @@ def translate_batch(ck, # a `Checkpoint` from `load_checkpoint` (model, config, 
     "Outputs of a trained translator for raw sources: pictures `(b, 3, s, s)`, or waveforms `(b, samples)`."
     model, c, mel = ck.model.eval(), ck.config, ck.mel
     if guidance != 1 and not _is_flow(model): raise ValueError(f'guidance={guidance!r}: only the flow head is guided; this is a {c.head} checkpoint')
-    dev = next(model.parameters()).device
     outs = []
     for k, lo in enumerate(range(0, len(src), bs)):
-        x = torch.as_tensor(src[lo:lo + bs]).float()
-        if c.direction == 'audio2image':
-            if x.ndim != 2: raise ValueError(f'an audio->image checkpoint translates waveforms (b, samples), got shape {tuple(x.shape)}')
-            x = mel.to_mel(fit_length(x, round(c.dur*c.sr)).to(dev))[:, None]
-        else: x = _image_batch(x, c.img_size).to(dev)
+        x = model_inputs(ck, src[lo:lo + bs])
         y = model.sample(x, steps=steps, seed=seed*100003 + k, guidance=guidance) if _is_flow(model) else model(x)
         if c.direction == 'image2audio':
             from synesthesia.img2audio import mel_to_audio

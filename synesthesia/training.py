@@ -232,7 +232,9 @@ def load_config(path=None, # a YAML config; None starts from the defaults
         else: source = 'command line' + (f' (over {path})' if path else '')
     return make_config(values | (overrides or {}), source=source)
 
-def config_dict(c: TrainConfig) -> dict: return asdict(c)
+def config_dict(c: TrainConfig) -> dict:
+    "Every key of `c` and its value."
+    return asdict(c)
 def save_config(c: TrainConfig, path) -> Path:
     "Write `c` as YAML, every key, atomically."
     _atomic_write(path, lambda tmp: Path(tmp).write_text(yaml.safe_dump(config_dict(c), sort_keys=False)))
@@ -291,7 +293,9 @@ def build_dls(c: TrainConfig, # the run's config
                     freq_mask=c.freq_mask, time_mask=c.time_mask, flip=c.flip, num_workers=c.num_workers, device=device, seed=c.seed)
 
 # %% ../nbs/05_training.ipynb #402e382a
-def n_frames(c: TrainConfig) -> int: return mel_spec(c).n_frames(round(c.dur*c.sr))
+def n_frames(c: TrainConfig) -> int:
+    "Spectrogram frames of one sound of the run."
+    return mel_spec(c).n_frames(round(c.dur*c.sr))
 
 _GUIDE_MUST_MATCH = ('encoder', 'd', 'img_size', 'dur', 'sr', 'n_fft', 'hop', 'n_mels', 'f_min', 'f_max')
 
@@ -342,6 +346,7 @@ def mel_db_error(mel: MelSpec):
     return AvgMetric(mel_db)
 
 def build_metrics(c: TrainConfig, mel: MelSpec) -> list:
+    "The metrics a run logs each epoch: PSNR of pictures, or the dB error of spectrograms (none for a flow, whose loss is not a reconstruction)."
     if c.head == 'flow': return []
     return [AvgMetric(psnr)] if c.direction == 'audio2image' else [mel_db_error(mel)]
 

@@ -50,3 +50,24 @@ def test_workflows_keep_nbdev_2():
         yaml.safe_load(text)
         assert not re.search(r'uses:\s*fastai/workflows', text), f'{wf.name} uses a stock fastai/workflows action'
         assert not re.search(r'pip install[^\n]*-U[^\n]*nbdev', text), f'{wf.name} upgrades nbdev past 2'
+
+def test_every_course_notebook_opens_in_colab():
+    "Near the top: a Colab badge for the notebook itself, and a hidden first code cell that installs the package in Colab only."
+    for n in NBS:
+        if not re.match(r'\d\d', n): continue
+        cells = read_nb(ROOT/'nbs'/n).cells
+        top = ''.join(''.join(c.source) for c in cells[:3] if c.cell_type == 'markdown')
+        assert f'colab.research.google.com/github/synesthesia-ml/synesthesia/blob/main/nbs/{n})' in top, f'{n}: no Colab badge for itself near the top'
+        first = ''.join(next(c for c in cells if c.cell_type == 'code').source)
+        assert first.startswith('#| hide') and "if 'google.colab' in sys.modules:" in first and 'pip' in first, f'{n}: the first code cell should install the package, in Colab only'
+        assert 'enable_custom_widget_manager()' in first, f'{n}: the Colab cell should turn on the widget manager (colabtools #498)'
+
+def test_public_api_has_docstrings():
+    "show_doc puts every exported name on the docs site; each needs a docstring to say what it is."
+    import importlib, inspect
+    for p in sorted((ROOT/'synesthesia').glob('[!_]*.py')):
+        mod = importlib.import_module(f'synesthesia.{p.stem}')
+        for name in mod.__all__:
+            obj = getattr(mod, name)
+            if inspect.isfunction(obj) or inspect.isclass(obj):
+                assert inspect.getdoc(obj), f'synesthesia.{p.stem}.{name} has no docstring'
