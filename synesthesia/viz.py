@@ -176,7 +176,7 @@ def panel(x, # a picture, a waveform or a normalised log-mel
     "One panel of a `View`, as HTML: a picture, or a spectrogram with its player under it."
     kind, cap = _kind(x), f'<div class="syn-cap">{html.escape(title)}</div>'
     if kind == 'picture':
-        return f'<div class="syn-panel">{cap}<img class="syn-pic" src="{_data_uri(picture_png(x), "image/png")}" alt="{html.escape(title or "picture")}"></div>'
+        return f'<div class="syn-panel syn-picture">{cap}<img class="syn-pic" src="{_data_uri(picture_png(x), "image/png")}" alt="{html.escape(title or "picture")}"></div>'
     fig, ax = plt.subplots(figsize=(PANEL_PX/72, 1.5), dpi=72)
     show_mel(x, mel, ax=ax)
     ax.set_xlabel('s', fontsize=7, labelpad=0); ax.set_ylabel('Hz', fontsize=7, labelpad=0); ax.tick_params(labelsize=6)
@@ -189,9 +189,12 @@ def panel(x, # a picture, a waveform or a normalised log-mel
     return f'<div class="syn-panel">{cap}{spec}<br>{a._repr_html_()}{cut}</div>'
 
 _STYLE = f"""<style>
-.syn-view td, .syn-view th {{padding: 4px 6px; vertical-align: top; text-align: left; border: none}}
-.syn-view th {{font-weight: 600; font-size: 13px}}
+table.syn-view {{border-collapse: collapse; margin: 0}}
+table.syn-view tr, table.syn-view tr:nth-child(odd), table.syn-view tr:hover {{background: transparent !important}}
+table.syn-view td, table.syn-view th {{padding: 4px 6px !important; vertical-align: top !important; text-align: left !important; border: none !important}}
+table.syn-view th {{font-weight: 600; font-size: 13px}}
 .syn-panel {{width: {PANEL_PX}px}}
+.syn-panel.syn-picture {{width: 116px}}
 .syn-cap {{font-size: 12px; min-height: 1.2em; color: #333}}
 .syn-pic {{width: 112px; height: 112px; image-rendering: pixelated}}
 .syn-spec {{width: {PANEL_PX}px}}

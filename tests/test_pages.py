@@ -67,14 +67,17 @@ def render(name: str, tmp: Path) -> dict:
     page = tmp/(Path(name).stem + '.html')
     page.write_text(body.replace('</body>', CHECK + '</body>'))
     dom = chromium(page, tmp/'profile', '--dump-dom')
-    m = re.search(r'<pre id="syn-check">(.*?)</pre>', dom)
+    m = re.search(r'<pre id="syn-check"[^>]*>(.*?)</pre>', dom)
     assert m, f'{name}: the page did not finish loading in Chromium (no check result in the DOM)'
     seen = json.loads(m.group(1).replace('&quot;', '"'))
     SHOTS.mkdir(exist_ok=True)
     shot = SHOTS/(Path(name).stem + '.png')
     shot.unlink(missing_ok=True)
-    chromium(page, tmp/'profile', f'--screenshot={shot}', f'--window-size=1280,{min(seen["height"], 16000)}')
+    chromium(page, tmp/'profile', f'--screenshot={shot}', f'--window-size=1280,{min(seen["height"], 32000)}')
     assert shot.is_file(), f'{name}: Chromium wrote no screenshot'
+    im = Image.open(shot)
+    rows = np.flatnonzero(np.asarray(im.convert('L')).std(1) > 0)  # the window is taller than the page: crop the blank end
+    if len(rows): im.crop((0, 0, im.width, min(im.height, rows[-1] + 40))).save(shot)
     seen['screenshot'] = shot
     return seen
 
