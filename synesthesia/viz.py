@@ -361,8 +361,9 @@ class Explorer(_Widget):
             rows += v.rows; header = v.header
         return View(rows, header)
 
-# %% ../nbs/07_visualization.ipynb #c6e5e1c3
+# %% ../nbs/07_visualization.ipynb #4aad8e9a
 NOTES = tuple((f'{PITCH_CLASSES[m % 12]}{m//12 - 1}', m) for m in range(MIDI_RANGE[0], MIDI_RANGE[1] + 1))  # (name, MIDI) for a slider
+_LABEL = dict(description_width='100px')  # room for every control's name, so none is cut short
 
 def sound_explorer(a2i, # an audio->image `Checkpoint`, or a function from a waveform to a picture
                    dur: float|None=None, # sound length (s); None: the checkpoint's (2 s for a function)
@@ -380,10 +381,10 @@ def sound_explorer(a2i, # an audio->image `Checkpoint`, or a function from a wav
         v = View([[panel(wav, str(p), MelSpec(sr=sr), play), panel(pic, 'drawn by the translator'), panel(truth, "the world's picture")]],
                  header=['sound', 'translation', 'target'])
         return Translation(wav, pic, truth, v, p)
-    controls = dict(pitch=W.SelectionSlider(options=NOTES, value=69, description='pitch'),
-                    timbre=W.ToggleButtons(options=TIMBRES, value='sine', description='timbre'),
-                    tempo=W.SelectionSlider(options=[(f'{t:g} BPM', t) for t in TEMPOS], value=120., description='tempo'),
-                    loudness=W.FloatSlider(min=LOUDNESS_RANGE[0], max=LOUDNESS_RANGE[1], step=0.5, value=-18., description='loudness (dB)'))
+    controls = dict(pitch=W.SelectionSlider(options=NOTES, value=69, description='pitch', style=_LABEL),
+                    timbre=W.ToggleButtons(options=TIMBRES, value='sine', description='timbre', style=_LABEL),
+                    tempo=W.SelectionSlider(options=[(f'{t:g} BPM', t) for t in TEMPOS], value=120., description='tempo', style=_LABEL),
+                    loudness=W.FloatSlider(min=LOUDNESS_RANGE[0], max=LOUDNESS_RANGE[1], step=0.5, value=-18., description='loudness (dB)', style=_LABEL))
     return Explorer(controls, compute, 'sound -> picture', play)
 
 # %% ../nbs/07_visualization.ipynb #d5579b84
@@ -420,11 +421,11 @@ def picture_explorer(i2a, # an image->audio `Checkpoint`, or a function from a p
         v = View([[panel(pic, f'{HUES[hue]}, {lightness}, {shape}, {stripes} stripes'), panel(wav, 'played by the translator', mel, play), panel(truth, f"the world's sound: {p}", mel, play)]],
                  header=['picture', 'translation', 'target'])
         return Translation(pic, wav, truth, v, p)
-    controls = dict(hue=W.SelectionSlider(options=[(h, k) for k, h in enumerate(HUES)], value=9, description='colour'),
-                    lightness=W.ToggleButtons(options=tuple(LIGHTNESS), value='middle', description='lightness'),
-                    shape=W.ToggleButtons(options=SHAPES, value='circle', description='shape'),
-                    stripes=W.IntSlider(min=STRIPE_COUNTS[0], max=STRIPE_COUNTS[-1], value=5, description='stripes'),
-                    size=W.FloatSlider(min=SIZE_RANGE[0], max=SIZE_RANGE[1], step=0.05, value=0.6, description='size'))
+    controls = dict(hue=W.SelectionSlider(options=[(h, k) for k, h in enumerate(HUES)], value=9, description='colour', style=_LABEL),
+                    lightness=W.ToggleButtons(options=tuple(LIGHTNESS), value='middle', description='lightness', style=_LABEL),
+                    shape=W.ToggleButtons(options=SHAPES, value='circle', description='shape', style=_LABEL),
+                    stripes=W.IntSlider(min=STRIPE_COUNTS[0], max=STRIPE_COUNTS[-1], value=5, description='stripes', style=_LABEL),
+                    size=W.FloatSlider(min=SIZE_RANGE[0], max=SIZE_RANGE[1], step=0.05, value=0.6, description='size', style=_LABEL))
     return Explorer(controls, compute, 'picture -> sound', play)
 
 # %% ../nbs/07_visualization.ipynb #fefaff3c
@@ -519,7 +520,7 @@ def walk_explorer(ck: Checkpoint, a, b, # a translator and two sources
         v = View([[ends[0], panel(mix, f'{1 - t:.0%} a + {t:.0%} b, mixed', mel, play), panel(out, f'decoded from the mixed latent, t = {t:.2f}', mel, play), ends[1]]],
                  header=['a', 'plain mix', 'translation', 'b'])
         return Translation(mix, out, None, v)
-    return Explorer(dict(t=W.FloatSlider(min=0., max=1., step=0.05, value=0.5, description='t: a -> b')), compute, 'latent walk', play)
+    return Explorer(dict(t=W.FloatSlider(min=0., max=1., step=0.05, value=0.5, description='t: a -> b', style=_LABEL)), compute, 'latent walk', play)
 
 def walk_strip(ck: Checkpoint, a, b, n: int=6, # a translator, two sources, and the number of steps shown
                play: bool|float=True) -> View:
