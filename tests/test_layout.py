@@ -71,3 +71,16 @@ def test_public_api_has_docstrings():
             obj = getattr(mod, name)
             if inspect.isfunction(obj) or inspect.isclass(obj):
                 assert inspect.getdoc(obj), f'synesthesia.{p.stem}.{name} has no docstring'
+
+def test_no_cell_mixes_imports_with_other_code():
+    "nbdev's docs build runs every cell that imports something: such a cell must hold only imports, or the build runs code without what it needs."
+    import ast
+    from nbdev.process import extract_directives
+    for n in NBS:
+        for i, c in enumerate(read_nb(ROOT/'nbs'/n).cells):
+            if c.cell_type != 'code' or 'nbdev_export()' in c.source: continue
+            d = extract_directives(c, remove=False)
+            if d.keys() & {'export', 'exports', 'exporti', 'exec_doc'} or d.get('eval:', [''])[0].lower() == 'false': continue
+            nodes = list(ast.walk(ast.parse(c.source)))
+            if any(isinstance(x, (ast.Import, ast.ImportFrom)) for x in nodes):
+                assert not any(isinstance(x, (ast.Expr, ast.Assign)) for x in nodes), f'{n}, cell {i}: imports mixed with other code\n{c.source[:300]}'
