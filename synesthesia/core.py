@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #150a9994
 from __future__ import annotations
-import getpass, os, random, tempfile
+import functools, getpass, os, random, tempfile
 from pathlib import Path
 
 import numpy as np
@@ -214,10 +214,14 @@ def stripes(size: int|tuple=64, # side, or (height, width), in pixels
     h, w = _size(size)
     if not (isinstance(n, (int, np.integer)) and n > 0): raise ValueError(f'n={n!r}: expected a positive whole number of stripes')
     a, b = (_rgb(f'colors[{i}]', c) for i, c in enumerate(colors))
+    return _mix(_stripe_mask(h, w, int(n), float(angle), ss), a, b)
+
+@functools.lru_cache(maxsize=64)
+def _stripe_mask(h, w, n, angle, ss):
+    "Share of each pixel in the second colour (kept: a world draws the same few masks thousands of times)."
     t = _coords(h*ss, w*ss, angle)
     mask = (torch.floor(t*n*2 - 1e-9) % 2)[None, None]
-    mask = torch.nn.functional.avg_pool2d(mask, ss)[0]
-    return _mix(mask, a, b)
+    return torch.nn.functional.avg_pool2d(mask, ss)[0]
 
 # %% ../nbs/00_core.ipynb #ec1ee87c
 SHAPES = ('circle', 'triangle', 'square', 'star')  # the shapes `shape_mask` draws
@@ -241,10 +245,18 @@ def shape_mask(shape: str='circle', # one of `SHAPES`
     if shape not in SHAPES: raise ValueError(f'shape={shape!r}: expected one of {SHAPES}')
     if not 0 < scale <= 1: raise ValueError(f'scale={scale!r}: expected a fraction in (0, 1]')
     r = scale*min(h, w)/2
-    y, x = np.meshgrid((np.arange(h*ss) + 0.5)/ss - h/2, (np.arange(w*ss) + 0.5)/ss - w/2, indexing='ij')  # sub-pixel centres
+    x, y, xy = _subpixels(h, w, ss)
     if shape == 'circle': inside = x**2 + y**2 <= r**2
-    else: inside = PolyPath(_vertices(shape, r)).contains_points(np.stack([x.ravel(), y.ravel()], 1)).reshape(x.shape)
+    else: inside = PolyPath(_vertices(shape, r)).contains_points(xy).reshape(x.shape)
     return torch.nn.functional.avg_pool2d(torch.from_numpy(inside.astype(np.float32))[None, None], ss)[0, 0]
+
+@functools.lru_cache(maxsize=16)
+def _subpixels(h, w, ss):
+    "x, y of the sub-pixel centres about the picture's centre, and the (n, 2) points (kept, read-only: the grid is the same every time)."
+    y, x = np.meshgrid((np.arange(h*ss) + 0.5)/ss - h/2, (np.arange(w*ss) + 0.5)/ss - w/2, indexing='ij')
+    xy = np.stack([x.ravel(), y.ravel()], 1)
+    for a in (x, y, xy): a.flags.writeable = False
+    return x, y, xy
 
 def shape_image(shape: str='circle', # one of `SHAPES`
                 size: int|tuple=64, # side, or (height, width), in pixels

@@ -334,6 +334,7 @@ def synth_audio(p: SynthParams, # the item's parameters
     "The sound of `p`: its note, in its timbre, struck at its tempo and loudness."
     t = np.arange(round(dur*sr))/sr
     k, a = harmonic_amplitudes(p.timbre, p.freq, sr)
+    k, a = k[a != 0], a[a != 0]  # a sine has one harmonic, square and triangle waves only odd ones: skip the silent rest
     wave = a @ np.sin(2*np.pi*p.freq*np.outer(k, t))
     period = 60/p.tempo
     pos = np.where(t >= LEAD, (t - LEAD) % period, -1.)  # time since the last onset (-1 before the first)
@@ -371,6 +372,7 @@ class SynthWorld:
         p = self.params(i)
         return synth_audio(p, self.sr, self.dur), synth_image(p, self.img_size)
     def image(self, i: int) -> torch.Tensor: return synth_image(self.params(i), self.img_size)  # the picture alone
+    def sound(self, i: int) -> torch.Tensor: return synth_audio(self.params(i), self.sr, self.dur)  # the sound alone
     def __repr__(self): return f'SynthWorld(n={self.n}, seed={self.seed}, sr={self.sr}, dur={self.dur}, img_size={self.img_size})'
 
 # %% ../nbs/01_data.ipynb #5fc4e135
@@ -998,15 +1000,16 @@ class MelCache:
     def _build(self, bs, dtype):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         n = len(self.ds)
-        first = self.mel.log_mel(self.ds[0][0])
+        first = self.mel.log_mel(self._sound(0))
         def write(tmp):
             out = np.lib.format.open_memmap(tmp, mode='w+', dtype=dtype, shape=(n, *first.shape))
             for lo in range(0, n, bs):
-                wavs = torch.stack([self.ds[i][0] for i in range(lo, min(lo + bs, n))])
+                wavs = torch.stack([self._sound(i) for i in range(lo, min(lo + bs, n))])
                 out[lo:lo + len(wavs)] = self.mel.log_mel(wavs).numpy().astype(dtype)
             out.flush(); del out
         _atomic_write(self.path, write)
 
+    def _sound(self, i): return self.ds.sound(i) if hasattr(self.ds, 'sound') else self.ds[i][0]  # skip drawing the picture
     def _picture(self, i): return self.ds.image(i) if hasattr(self.ds, 'image') else self.ds[i][1]  # skip decoding the sound
     def _build_pictures(self):
         first = self._picture(0)
