@@ -174,7 +174,7 @@ def save_image(path: str|Path, # .png (lossless) or .jpg
     return path
 
 # %% ../nbs/01_data.ipynb #2e712170
-_MEL_TRANSFORMS = {}  # (spectral settings, device) -> torchaudio transform, built once each
+_MEL_TRANSFORMS = {}  # (spectral settings, device) -> (window, mel filter bank), built once each
 _CPU_CHUNK = 8        # clips per STFT call on a CPU (see `bench/features.py`)
 
 @dataclass(frozen=True)
@@ -215,22 +215,31 @@ class MelSpec:
         return n_samples//self.hop + 1
 
     def _transform(self, device):
+        "The Hann window and the mel filter bank `(n_mels, n_freqs)` on `device` (torchaudio's, Slaney-style), built once per convention."
         key = (tuple(self.spectral.items()), str(device))
         if key not in _MEL_TRANSFORMS:
-            _MEL_TRANSFORMS[key] = torchaudio.transforms.MelSpectrogram(
-                sample_rate=self.sr, n_fft=self.n_fft, hop_length=self.hop, f_min=self.f_min, f_max=self.f_max,
-                n_mels=self.n_mels, power=2., center=True, pad_mode='constant', norm='slaney', mel_scale='slaney').to(device)
+            fb = torchaudio.functional.melscale_fbanks(self.n_fft//2 + 1, self.f_min, self.f_max, self.n_mels, self.sr, norm='slaney', mel_scale='slaney')
+            _MEL_TRANSFORMS[key] = (torch.hann_window(self.n_fft, device=device), fb.T.contiguous().to(device))
         return _MEL_TRANSFORMS[key]
+
+    def _power_mel(self, x, win, fb):
+        "Power mel spectrogram of `(b, samples)`: centred, zero-padded Hann frames, |STFT|^2, the filter bank."
+        s = torch.stft(x, self.n_fft, self.hop, window=win, center=True, pad_mode='constant', return_complex=True)
+        return fb @ (s.real.square() + s.imag.square())  # |X|^2 from its parts: abs() would take a square root only to square it again
 
     def log_mel(self, wav: torch.Tensor) -> torch.Tensor:
         "Log power mel spectrogram, `(..., samples)` -> `(..., n_mels, frames)`, not normalised."
         wav = torch.as_tensor(wav)
         if not wav.is_floating_point(): raise TypeError(f'expected a float waveform, got {wav.dtype}')
-        tf, flat = self._transform(wav.device), wav.float().reshape(-1, wav.shape[-1])
+        (win, fb), flat = self._transform(wav.device), wav.float().reshape(-1, wav.shape[-1])
         # On a CPU, chunks of a few clips keep the STFT's intermediates in cache: about twice as fast as one big batch
         chunks = flat.split(_CPU_CHUNK) if wav.device.type == 'cpu' else (flat,)
-        mel = torch.cat([tf(c) for c in chunks])
-        return torch.log(mel + self.log_offset).reshape(*wav.shape[:-1], *mel.shape[-2:])
+        if wav.requires_grad: mel = torch.log(torch.cat([self._power_mel(c, win, fb) for c in chunks]) + self.log_offset)
+        else:  # each chunk's log written straight into the output, while it is still in cache
+            mel, lo = flat.new_empty(len(flat), self.n_mels, self.n_frames(flat.shape[-1])), 0
+            for c in chunks:
+                torch.log(self._power_mel(c, win, fb).add_(self.log_offset), out=mel[lo:lo + len(c)]); lo += len(c)
+        return mel.reshape(*wav.shape[:-1], *mel.shape[-2:])
 
     def normalize(self, m): return (m - self.mean)/self.std
     def denormalize(self, m): return m*self.std + self.mean

@@ -19,14 +19,15 @@ from .training import load_checkpoint, speakers, ConfigError, CheckpointError
 
 # %% auto #0
 __all__ = ['RANDOM_MEL', 'JUDGE_EPOCHS', 'JUDGE_VERSION', 'DAMAGES', 'TORCH_HUB_HELP', 'MRSTFT_RESOLUTIONS', 'AUDIO_MEASURES',
-           'IMAGE_MEASURES', 'FeatureStats', 'trace_sqrt_product', 'frechet_from_moments', 'frechet_distance', 'kid',
-           'fd_infinity', 'weights_hash', 'Extractor', 'ImageNet', 'AudioNet', 'random_image_net', 'random_audio_net',
-           'MFCCStats', 'augment_pictures', 'augment_mels', 'train_classifier', 'predict', 'digit_pictures',
-           'digit_log_mels', 'digit_judge', 'save_judge', 'load_judge', 'damage', 'damage_curve', 'rises_steadily',
-           'inception_extractor', 'VGGish', 'vggish_extractor', 'bootstrap_ci', 'summarize', 'remove_lag',
-           'spectral_coherence', 'spectral_convergence', 'log_spectral_distance', 'mr_stft_distance', 'mfcc_mcd', 'l1',
-           'psnr', 'ssim', 'paired_scores', 'model_inputs', 'translate_batch', 'semantic_accuracy', 'probe_report',
-           'diversity', 'cycle_consistency', 'distribution_scores', 'classwise_kid', 'evaluate', 'write_report', 'main']
+           'IMAGE_MEASURES', 'TRANSLATION_TOLERANCES', 'PROBE_BARS', 'FeatureStats', 'trace_sqrt_product',
+           'frechet_from_moments', 'frechet_distance', 'kid', 'fd_infinity', 'weights_hash', 'Extractor', 'ImageNet',
+           'AudioNet', 'random_image_net', 'random_audio_net', 'MFCCStats', 'augment_pictures', 'augment_mels',
+           'train_classifier', 'predict', 'digit_pictures', 'digit_log_mels', 'digit_judge', 'save_judge', 'load_judge',
+           'damage', 'damage_curve', 'rises_steadily', 'inception_extractor', 'VGGish', 'vggish_extractor',
+           'bootstrap_ci', 'summarize', 'remove_lag', 'spectral_coherence', 'spectral_convergence',
+           'log_spectral_distance', 'mr_stft_distance', 'mfcc_mcd', 'l1', 'psnr', 'ssim', 'paired_scores',
+           'model_inputs', 'translate_batch', 'semantic_accuracy', 'probe_report', 'diversity', 'cycle_consistency',
+           'distribution_scores', 'classwise_kid', 'evaluate', 'write_report', 'main']
 
 # %% ../nbs/06_metrics.ipynb #5b53e3a7
 def _f64(x) -> np.ndarray:
@@ -758,20 +759,45 @@ def semantic_accuracy(judge: Extractor, # a classifier of the target modality (h
                 confusion=conf.tolist(), judge=judge.tag, judge_accuracy=judge.info.get('accuracy'))
 
 # %% ../nbs/06_metrics.ipynb #5a3620c1
+TRANSLATION_TOLERANCES = dict(hue_tol=15., cents_tol=50., tempo_tol=10.)  # the models' bars: within 15 degrees, 50 cents, 10%
+PROBE_BARS = {'audio2image': dict(hue_within_15deg=0.95, shape_acc=0.95, stripes_exact=0.90),
+              'image2audio': dict(pitch_within_50c=0.90, timbre_acc=0.90, tempo_within_10pct=0.90)}
+
+def _probe_items(args):
+    "Probe errors of a chunk of items: (params, pictures or None, sounds or None, sr)."
+    from synesthesia.data import probe_errors
+    params, pictures, sounds, sr = args
+    return [probe_errors(p, img=None if pictures is None else pictures[i], wav=None if sounds is None else sounds[i], sr=sr) for i, p in enumerate(params)]
+
+def _probe_worker(args):
+    torch.set_num_threads(1)  # one thread in each worker process: the processes share the cores
+    return _probe_items(args)
+
 def probe_report(params: list, # the `SynthParams` of each source
                  pictures: torch.Tensor|None=None, # audio->image outputs, one per source
                  sounds: torch.Tensor|None=None, # image->audio outputs, one per source
-                 sr: int=DEFAULT_SR, n_boot: int=2000, seed: int=0) -> dict:
-    "`probe_scores` of the outputs with a bootstrap 95% interval for each share."
-    from synesthesia.data import probe_errors, probe_scores
-    n = len(params)
-    errs = [probe_errors(p, img=None if pictures is None else pictures[i], wav=None if sounds is None else sounds[i], sr=sr) for i, p in enumerate(params)]
-    scores = probe_scores(errs)
+                 sr: int=DEFAULT_SR, n_boot: int=2000, seed: int=0,
+                 workers: int=1, # processes that run the probes (reading pitch is the slow part: about 0.15 s a sound)
+                 progress: bool=False, # a progress bar over the items
+                ) -> dict:
+    "`probe_scores` of the outputs, at the probes' own tolerances and at the models' (`TRANSLATION_TOLERANCES`), each share with a bootstrap 95% interval."
+    from concurrent.futures import ProcessPoolExecutor
+    from fastprogress.fastprogress import progress_bar
+    from synesthesia.data import probe_scores
+    n, size = len(params), 25
+    chunks = [(params[lo:lo + size], None if pictures is None else pictures[lo:lo + size], None if sounds is None else sounds[lo:lo + size], sr)
+              for lo in range(0, n, size)]
+    bar = lambda it: progress_bar(it, total=len(chunks), leave=False) if progress else it
+    if workers > 1 and len(chunks) > 1:
+        with ProcessPoolExecutor(workers) as pool: errs = [e for part in bar(pool.map(_probe_worker, chunks)) for e in part]
+    else:
+        errs = [e for part in bar(map(_probe_items, chunks)) for e in part]
     out = dict(n=n)
-    for key, v in scores.items():
-        if key == 'n': continue
-        ok = np.array([probe_scores([e])[key] for e in errs])
-        out[key] = dict(value=v, ci95=bootstrap_ci(ok, n_boot=n_boot, seed=seed))
+    for tols in ({}, TRANSLATION_TOLERANCES):
+        for key, v in probe_scores(errs, **tols).items():
+            if key == 'n' or key in out: continue
+            ok = np.array([probe_scores([e], **tols)[key] for e in errs])
+            out[key] = dict(value=v, ci95=bootstrap_ci(ok, n_boot=n_boot, seed=seed))
     return out
 
 # %% ../nbs/06_metrics.ipynb #2a58fbfb
@@ -858,7 +884,10 @@ def evaluate(checkpoint, # a run folder, its checkpoints/ or one epoch's folder
              data_dir: str|None=None, # 'synthetic', 'digits' or a folder of test pairs; default: the checkpoint's own data
              n: int|None=None, # items to evaluate; default: all test items (200 for the synthetic world)
              which: str='best', seed: int=0, draws: int=4, steps: int=16, n_iter: int=32,
-             judge_cache=None, device=None, guidance: float=1.) -> tuple:
+             judge_cache=None, device=None, guidance: float=1.,
+             workers: int=1, # processes for the probes
+             progress: bool=False, # progress bars for the slow parts
+            ) -> tuple:
     "(metrics, files): every number for a checkpoint on its test items, and the sources, outputs and targets to write."
     t0 = time.time()
     ck = load_checkpoint(checkpoint, which, device)
@@ -877,7 +906,7 @@ def evaluate(checkpoint, # a run folder, its checkpoints/ or one epoch's folder
     if kind in ('synthetic', 'folder'): m['paired'] = paired_scores(tgt, out, c.sr, seed=seed)
     if kind == 'synthetic':
         params = [ds.params(i) for i in idx]
-        m['probes'] = probe_report(params, pictures=out if a2i else None, sounds=None if a2i else out, sr=c.sr, seed=seed)
+        m['probes'] = probe_report(params, pictures=out if a2i else None, sounds=None if a2i else out, sr=c.sr, seed=seed, workers=workers, progress=progress)
     dist = {}
     if kind == 'digits':
         labels = torch.as_tensor(ds.labels[idx])
@@ -1003,6 +1032,7 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument('--griffin_lim', type=int, default=32, help='Griffin-Lim rounds for sounds')
     ap.add_argument('--judge_cache', help='folder of trained digit judges (default: cache/judges beside the data)')
     ap.add_argument('--device', help="'cpu', 'cuda', 'cuda:N' or 'mps' (default: the best there is)")
+    ap.add_argument('--workers', type=int, default=1, help='processes that run the probes (the synthetic world\'s sounds: pYIN is slow)')
     ap.add_argument('--overwrite', action='store_true', help='replace an earlier report in --output_dir')
     return ap
 
@@ -1016,7 +1046,7 @@ def main(argv: list|None=None) -> int:
               'choose a new --output_dir' + (' or pass --overwrite' if (out/'metrics.json').exists() else ''), file=sys.stderr)
         return 2
     try:
-        m, files = evaluate(a.checkpoint, a.data_dir, a.n, a.which, a.seed, a.draws, a.steps, a.griffin_lim, a.judge_cache, a.device, a.guidance)
+        m, files = evaluate(a.checkpoint, a.data_dir, a.n, a.which, a.seed, a.draws, a.steps, a.griffin_lim, a.judge_cache, a.device, a.guidance, a.workers, progress=True)
         page = write_report(m, files, out, overwrite=a.overwrite)
     except (ConfigError, CheckpointError, BadFileError, FileNotFoundError, FileExistsError, ValueError) as e:
         print(f'synesthesia_evaluate: error: {e}', file=sys.stderr)

@@ -1,0 +1,138 @@
+"""Run every benchmark, then rewrite the README's results tables from bench/results/*.json.
+
+    python bench/run_all.py                     # everything (about an hour and a half on 2 CPU cores)
+    python bench/run_all.py --only features latency
+    python bench/run_all.py --skip digits_quality digits_generative
+    python bench/run_all.py --table             # only rewrite the tables from the JSON files as they are
+
+Each benchmark runs in its own process, as its docstring's first command shows, and writes its JSON (with the
+commit, versions, machine and seeds). With a CUDA GPU, the speed benchmarks also run on it. The tables live in
+nbs/index.ipynb between the markers below, and README.md is made from it (.ci/make_readme.py), so the README's
+numbers are the JSON's, rounded; tests/test_readme.py checks that they still are.
+"""
+import argparse, json, subprocess, sys, time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT/'bench'/'results'
+INDEX = ROOT/'nbs'/'index.ipynb'
+START, END = '<!-- bench results: made by bench/run_all.py from bench/results/*.json -->', '<!-- end of bench results -->'
+
+# name -> (script and arguments, the JSON files it writes)
+BENCHES = {'probes': (['probes.py', '--n', '1000'], ['probes']),
+           'features': (['features.py'], ['features']),
+           'train_speed': (['train_speed.py'], ['train_cpu']),
+           'latency': (['latency.py'], ['latency_cpu']),
+           'synth_quality': (['synth_quality.py'], ['synth_quality']),
+           'digits_quality': (['digits_quality.py'], ['digits_quality']),
+           'digits_generative': (['digits_generative.py'], ['digits_generative'])}
+GPU_BENCHES = {'train_speed_gpu': (['train_speed.py', '--device', 'cuda'], ['train_gpu']),
+               'latency_gpu': (['latency.py', '--device', 'cuda'], ['latency_gpu'])}
+
+def load(name):
+    p = RESULTS/f'{name}.json'
+    return json.loads(p.read_text()) if p.is_file() else None
+
+def pct(x): return f'{100*x:.1f}%'
+def cmd(r): return f"`python bench/{Path(r['command'].split()[0]).name}{' ' + ' '.join(r['command'].split()[1:]) if len(r['command'].split()) > 1 else ''}`"
+def src(r): return f"{cmd(r)} (commit {r['commit'][:7]}{'+dirty' if r['commit'].endswith('+dirty') else ''}, {r['date'][:10]})"
+
+SYNTH_KEYS = {'audio2image': [('hue_within_15deg', 'hue within 15°'), ('shape_acc', 'shape'), ('stripes_exact', 'stripes exact')],
+              'image2audio': [('pitch_within_50c', 'pitch within 50 cents'), ('timbre_acc', 'timbre'), ('tempo_within_10pct', 'tempo within 10%')]}
+METHOD_NAMES = {'learned': '**learned** (default config)', 'retrieval': 'retrieval (nearest training pair)', 'chroma_picture': 'chroma picture',
+                'spectrogram_picture': 'spectrogram as picture', 'world_sound': "the world's rules run backwards", 'spectrogram_sound': 'picture played as a spectrogram'}
+
+def synth_table(r):
+    lines = [f"**Synthetic world**: share of {r['n_eval']} held-out items that the probes read right, learned translators against their baselines "
+             f"(bars for the learned ones: {', '.join(f'{k} {pct(v)}' for d in r['bars'].values() for k, v in d.items())}). {src(r)}", '']
+    for d, keys in SYNTH_KEYS.items():
+        if d not in r['results']: continue
+        lines += [f"| {d.replace('2', ' → ')} | {' | '.join(n for _, n in keys)} |", '|---|' + '---|'*len(keys)]
+        for m, s in r['results'][d].items():
+            lines.append(f"| {METHOD_NAMES.get(m, m)} | {' | '.join(pct(s[k]) for k, _ in keys)} |")
+        lines.append('')
+    return lines
+
+def digits_table(r):
+    a, f, i = r.get('audio2image_takes'), r.get('audio2image_flow_takes'), r.get('image2audio_takes')
+    lines = [f"**Spoken × written digits**: semantic accuracy, the share of outputs a digit judge (its own accuracy in brackets) reads as the "
+             f"source's digit, on {a['n'] if a else i['n']} test recordings of known voices (new takes). {src(r)}", '',
+             '| direction | system | semantic accuracy |', '|---|---|---|']
+    if a:
+        lines.append(f"| audio → image | **learned**, deterministic ({a['encoder']} encoder) | {pct(a['semantic']['accuracy'])} (judge {pct(a['semantic']['judge_accuracy'])}) |")
+        if f: lines.append(f"| audio → image | **learned**, flow head ({f['flow_steps']} steps) | {pct(f['semantic']['accuracy'])} |")
+        lines.append(f"| audio → image | retrieval (nearest training pair) | {pct(a['retrieval']['semantic']['accuracy'])} |")
+    if (s := r.get('audio2image_speakers')):
+        lines.append(f"| audio → image | **learned**, each voice held out in turn (mean of {len(s['per_speaker'])}) | {pct(s['mean_semantic_accuracy'])} |")
+    if i:
+        lines.append(f"| image → audio | **learned**, one voice ({i.get('voice', 'all')}) | {pct(i['semantic']['accuracy'])} (judge {pct(i['semantic']['judge_accuracy'])}) |")
+        lines.append(f"| image → audio | retrieval (nearest training pair) | {pct(i['retrieval']['semantic']['accuracy'])} |")
+    if (v := r.get('image2audio_voices')):
+        lines.append(f"| image → audio | **learned**, each voice in turn (mean of {len(v['per_voice'])}) | {pct(v['mean_semantic_accuracy'])} |")
+    return lines + ['']
+
+def speed_table(feat, train, lat, train_gpu=None, lat_gpu=None):
+    m = (lat or train or feat)['machine']
+    lines = [f"**Speed** on {m['processor']} with {m['cpus']} cores ({m['torch_threads']} torch threads){', and ' + lat_gpu['machine']['gpu'] if lat_gpu else ''}; "
+             'medians of repeats run side by side in one process.', '', '| measure | result | bar | reproduce |', '|---|---|---|---|']
+    if feat:
+        lines.append(f"| log-mel extraction, 2 s clips | {feat['clips_per_s_project']:.0f} clips/s against librosa's {feat['clips_per_s_librosa']:.0f}: "
+                     f"**{feat['ratio']:.1f}×** | ≥ 5× | {src(feat)} |")
+    if train:
+        c = train['results']['cached']
+        lines.append(f"| data loader's share of a training step (audio → image, cached log-mels) | **{pct(c['loader_share'])}** "
+                     f"({c['samples_per_s']:.0f} samples/s; {pct(train['results']['not_cached']['loader_share'])} without the cache) | < 10% | {src(train)} |")
+    if lat:
+        lines.append(f"| audio → image latency, batch 1 (2 s of sound to a picture) | **{lat['audio2image']['median_ms']:.1f} ms** | < 20 ms | {src(lat)} |")
+        lines.append(f"| image → audio latency, batch 1, with {lat['image2audio']['griffin_lim_rounds']} rounds of Griffin-Lim (2 s of sound) | "
+                     f"**{lat['image2audio']['median_ms']:.0f} ms** ({lat['image2audio']['per_second_of_audio_ms']:.0f} ms per second of audio) | < 300 ms | {src(lat)} |")
+    if train_gpu:
+        best = max(train_gpu['results'].items(), key=lambda kv: kv[1]['samples_per_s'])
+        lines.append(f"| training on {train_gpu['machine'].get('gpu', 'GPU')} (audio → image) | {best[1]['samples_per_s']:.0f} samples/s ({best[0]}), "
+                     f"{train_gpu['results']['fp32']['samples_per_s']:.0f} in fp32 | | {src(train_gpu)} |")
+    if lat_gpu:
+        lines.append(f"| latency on {lat_gpu['machine'].get('gpu', 'GPU')}: audio → image / image → audio (2 s) | {lat_gpu['audio2image']['median_ms']:.1f} ms / "
+                     f"{lat_gpu['image2audio']['median_ms']:.0f} ms | | {src(lat_gpu)} |")
+    return lines + ['']
+
+def results_markdown() -> str:
+    "The README's results, from the JSON files in bench/results/."
+    parts = []
+    if (r := load('synth_quality')): parts += synth_table(r)
+    if (r := load('digits_quality')): parts += digits_table(r)
+    parts += speed_table(load('features'), load('train_cpu'), load('latency_cpu'), load('train_gpu'), load('latency_gpu'))
+    return '\n'.join([START, *parts, END])
+
+def write_table():
+    "Put `results_markdown()` between the markers of nbs/index.ipynb, then remake README.md from it."
+    nb = json.loads(INDEX.read_text())
+    cells = [c for c in nb['cells'] if c['cell_type'] == 'markdown' and START in ''.join(c['source'])]
+    if len(cells) != 1: raise SystemExit(f'{INDEX}: expected one markdown cell holding the marker {START!r}, found {len(cells)}')
+    text = ''.join(cells[0]['source'])
+    new = text[:text.index(START)] + results_markdown() + text[text.index(END) + len(END):]
+    lines = new.split('\n')
+    cells[0]['source'] = [l + '\n' for l in lines[:-1]] + [lines[-1]]
+    INDEX.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + '\n')
+    subprocess.run([sys.executable, str(ROOT/'.ci'/'make_readme.py')], check=True)
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--only', nargs='+', choices=[*BENCHES, *GPU_BENCHES], help='run these benchmarks only')
+    ap.add_argument('--skip', nargs='+', default=[], choices=[*BENCHES, *GPU_BENCHES], help='leave these out')
+    ap.add_argument('--table', action='store_true', help='run nothing: rewrite the tables from the JSON files')
+    a = ap.parse_args()
+    import torch
+    todo = {} if a.table else dict(BENCHES, **(GPU_BENCHES if torch.cuda.is_available() else {}))
+    todo = {k: v for k, v in todo.items() if (not a.only or k in a.only) and k not in a.skip}
+    failed = []
+    for name, (args, outs) in todo.items():
+        print(f'== {name}: python bench/{" ".join(args)}', flush=True)
+        t = time.time()
+        rc = subprocess.run([sys.executable, *args], cwd=ROOT/'bench').returncode
+        print(f'== {name}: exit {rc} after {time.time() - t:.0f} s', flush=True)
+        if rc: failed.append(name)
+    write_table()
+    print(results_markdown())
+    if failed: raise SystemExit(f'failed: {failed} (their tables keep the earlier results)')
+
+if __name__ == '__main__': main()
