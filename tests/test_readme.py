@@ -25,3 +25,10 @@ def test_quick_start_is_what_ci_runs():
     ci = [l.strip() for l in (ROOT/'.ci'/'run').read_text().splitlines() if l.strip() and not l.strip().startswith('#')]
     missing = [c for c in cmds if not any(c in l for l in ci)]
     assert not missing, f'README quick start commands that .ci/run does not run: {missing}'
+
+def test_readme_results_are_the_json():
+    "The README's results tables are what bench/run_all.py makes from bench/results/*.json now: no number typed by hand or left stale."
+    spec = importlib.util.spec_from_file_location('run_all', ROOT/'bench'/'run_all.py')
+    mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
+    readme = (ROOT/'README.md').read_text(encoding='utf-8')
+    assert mod.results_markdown() in readme, 'README results differ from bench/results/*.json: run `python bench/run_all.py --table`'
