@@ -25,9 +25,7 @@ from synesthesia.data import SynthWorld, MelSpec, MelCache, pair_dls, probe_erro
 from synesthesia.audio2img import Audio2Image, SharpMSE, Retrieval, spectrogram_picture, chroma_picture
 from synesthesia.img2audio import Image2Audio, I2A_MEL, mel_to_audio, spectrogram_sound, world_sound
 
-BARS = {'audio2image': dict(hue_within_15deg=0.95, shape_acc=0.95, stripes_exact=0.90),
-        'image2audio': dict(pitch_within_50c=0.90, timbre_acc=0.90, tempo_within_10pct=0.90)}
-TOLS = dict(hue_tol=15, cents_tol=50, tempo_tol=10)
+from synesthesia.metrics import PROBE_BARS as BARS, TRANSLATION_TOLERANCES as TOLS  # the bars and tolerances the pipeline reports too
 # The default configs: what `Audio2Image()` and `Image2Audio()` are, trained on this many items for this many epochs
 CONFIGS = {'audio2image': dict(model=dict(encoder='cnn', decoder='cnn', d=128, width=16), mel=MelSpec(),
                                n_train=4096, epochs=8, bs=32, lr=3e-3, loss=dict(w=3., dims=(-2, -1))),
