@@ -24,7 +24,7 @@ __all__ = ['RUN_NAMES', 'QUICK', 'QUICK_EPOCHS', 'config_dir', 'pipeline_configs
 
 # %% ../nbs/08_pipeline.ipynb #2c3f16ba
 RUN_NAMES = {'audio2image': 'audio2img', 'image2audio': 'img2audio'}  # direction -> the run's and the config's name
-QUICK = {'audio2image': dict(n_train=2048, epochs=8, img_size=32),  # the synthetic world: enough to meet PROBE_BARS in minutes on 2 CPU cores
+QUICK = {'audio2image': dict(n_train=2048, epochs=8, img_size=32),  # the synthetic world in minutes on 2 CPU cores (PROBE_BARS not met yet)
          'image2audio': dict(n_train=2048, epochs=12, batch_size=32, img_size=32)}
 QUICK_EPOCHS = 2  # digits or a folder with --quick: a test of the whole path, not a model
 
