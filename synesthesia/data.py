@@ -342,14 +342,16 @@ def synth_audio(p: SynthParams, # the item's parameters
                ) -> torch.Tensor:
     "The sound of `p`: its note, in its timbre, struck at its tempo and loudness."
     t = np.arange(round(dur*sr))/sr
-    k, a = harmonic_amplitudes(p.timbre, p.freq, sr)
-    k, a = k[a != 0], a[a != 0]  # a sine has one harmonic, square and triangle waves only odd ones: skip the silent rest
-    wave = a @ np.sin(2*np.pi*p.freq*np.outer(k, t))
     period = 60/p.tempo
     pos = np.where(t >= LEAD, (t - LEAD) % period, -1.)  # time since the last onset (-1 before the first)
     note = NOTE_FRACTION*period
     release = np.clip((pos - (note - RELEASE))/RELEASE, 0, 1)  # 0 until the release starts, 1 at the note's end
     env = np.clip(pos/ATTACK, 0, 1)*0.5*(1 + np.cos(np.pi*release))*((pos >= 0) & (pos < note))
+    k, a = harmonic_amplitudes(p.timbre, p.freq, sr)
+    k, a = k[a != 0], a[a != 0]  # a sine has one harmonic, square and triangle waves only odd ones: skip the silent rest
+    on = env > 0  # and the silence between notes, two fifths of the time
+    wave = np.zeros_like(t)
+    wave[on] = a @ np.sin(2*np.pi*p.freq*np.outer(k, t[on]))
     return torch.from_numpy((10**(p.loudness/20)*env*wave).astype(np.float32))
 
 def synth_image(p: SynthParams, # the item's parameters

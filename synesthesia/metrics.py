@@ -25,7 +25,7 @@ __all__ = ['RANDOM_MEL', 'JUDGE_EPOCHS', 'JUDGE_VERSION', 'DAMAGES', 'TORCH_HUB_
            'train_classifier', 'predict', 'digit_pictures', 'digit_log_mels', 'digit_judge', 'save_judge', 'load_judge',
            'damage', 'damage_curve', 'rises_steadily', 'inception_extractor', 'VGGish', 'vggish_extractor',
            'bootstrap_ci', 'summarize', 'remove_lag', 'spectral_coherence', 'spectral_convergence',
-           'log_spectral_distance', 'mr_stft_distance', 'mfcc_mcd', 'l1', 'psnr', 'ssim', 'paired_scores',
+           'log_spectral_distance', 'mr_stft_distance', 'mfcc_mcd', 'l1', 'psnr', 'ssim', 'map_chunks', 'paired_scores',
            'model_inputs', 'translate_batch', 'semantic_accuracy', 'probe_report', 'diversity', 'cycle_consistency',
            'distribution_scores', 'classwise_kid', 'evaluate', 'write_report', 'main']
 
@@ -696,13 +696,34 @@ AUDIO_MEASURES = dict(coherence=lambda r, o, sr: spectral_coherence(r, o, sr)['v
                       mfcc_mcd_db=lambda r, o, sr: mfcc_mcd(r, o, sr))
 IMAGE_MEASURES = dict(l1=l1, psnr_db=psnr, ssim=ssim)
 
+def _one_thread(fn_args):
+    fn, args = fn_args
+    torch.set_num_threads(1)  # one thread in each worker process: the processes share the cores
+    return fn(args)
+
+def map_chunks(fn, # a module-level function of one chunk (worker processes import it by name)
+               chunks: list, workers: int=1, progress: bool=False) -> list:
+    "`[fn(c) for c in chunks]`, spread over `workers` processes of one thread each when `workers > 1`; a progress bar if asked."
+    from concurrent.futures import ProcessPoolExecutor
+    from fastprogress.fastprogress import progress_bar
+    bar = (lambda it: progress_bar(it, total=len(chunks), leave=False)) if progress else (lambda it: it)
+    if workers <= 1 or len(chunks) <= 1: return list(bar(map(fn, chunks)))
+    with ProcessPoolExecutor(min(workers, len(chunks))) as pool: return list(bar(pool.map(_one_thread, [(fn, c) for c in chunks])))
+
+def _audio_measures(args):
+    refs, outs, sr = args
+    return {k: [f(r, o, sr) for r, o in zip(refs, outs)] for k, f in AUDIO_MEASURES.items()}
+
 def paired_scores(refs, outs, # references and outputs, item for item: pictures `(n, 3, h, w)` or waveforms `(n, samples)`
-                  sr: int=DEFAULT_SR, n_boot: int=2000, seed: int=0) -> dict:
+                  sr: int=DEFAULT_SR, n_boot: int=2000, seed: int=0,
+                  workers: int=1, progress: bool=False, # processes for the sound measures, and a progress bar over them
+                 ) -> dict:
     "Every paired measure of the modality, per item, summarised: {measure: {mean, median, mean_ci95, median_ci95, n}}."
     if len(refs) != len(outs): raise ValueError(f'{len(refs)} references for {len(outs)} outputs')
     if torch.as_tensor(refs[0]).ndim == 3:
         return {k: summarize(f(refs, outs).clamp(max=100.).numpy(), n_boot, seed) for k, f in IMAGE_MEASURES.items()}  # PSNR of identical pictures: capped at 100 dB
-    out = {k: summarize([f(r, o, sr) for r, o in zip(refs, outs)], n_boot, seed) for k, f in AUDIO_MEASURES.items()}
+    parts = map_chunks(_audio_measures, [(refs[lo:lo + 25], outs[lo:lo + 25], sr) for lo in range(0, len(refs), 25)], workers, progress)
+    out = {k: summarize([v for p in parts for v in p[k]], n_boot, seed) for k in AUDIO_MEASURES}
     out['coherence']['floor'] = spectral_coherence(refs[0], outs[0], sr)['floor']
     return out
 
@@ -769,10 +790,6 @@ def _probe_items(args):
     params, pictures, sounds, sr = args
     return [probe_errors(p, img=None if pictures is None else pictures[i], wav=None if sounds is None else sounds[i], sr=sr) for i, p in enumerate(params)]
 
-def _probe_worker(args):
-    torch.set_num_threads(1)  # one thread in each worker process: the processes share the cores
-    return _probe_items(args)
-
 def probe_report(params: list, # the `SynthParams` of each source
                  pictures: torch.Tensor|None=None, # audio->image outputs, one per source
                  sounds: torch.Tensor|None=None, # image->audio outputs, one per source
@@ -781,17 +798,11 @@ def probe_report(params: list, # the `SynthParams` of each source
                  progress: bool=False, # a progress bar over the items
                 ) -> dict:
     "`probe_scores` of the outputs, at the probes' own tolerances and at the models' (`TRANSLATION_TOLERANCES`), each share with a bootstrap 95% interval."
-    from concurrent.futures import ProcessPoolExecutor
-    from fastprogress.fastprogress import progress_bar
     from synesthesia.data import probe_scores
     n, size = len(params), 25
     chunks = [(params[lo:lo + size], None if pictures is None else pictures[lo:lo + size], None if sounds is None else sounds[lo:lo + size], sr)
               for lo in range(0, n, size)]
-    bar = lambda it: progress_bar(it, total=len(chunks), leave=False) if progress else it
-    if workers > 1 and len(chunks) > 1:
-        with ProcessPoolExecutor(workers) as pool: errs = [e for part in bar(pool.map(_probe_worker, chunks)) for e in part]
-    else:
-        errs = [e for part in bar(map(_probe_items, chunks)) for e in part]
+    errs = [e for part in map_chunks(_probe_items, chunks, workers, progress) for e in part]
     out = dict(n=n)
     for tols in ({}, TRANSLATION_TOLERANCES):
         for key, v in probe_scores(errs, **tols).items():
@@ -885,7 +896,7 @@ def evaluate(checkpoint, # a run folder, its checkpoints/ or one epoch's folder
              n: int|None=None, # items to evaluate; default: all test items (200 for the synthetic world)
              which: str='best', seed: int=0, draws: int=4, steps: int=16, n_iter: int=32,
              judge_cache=None, device=None, guidance: float=1.,
-             workers: int=1, # processes for the probes
+             workers: int=1, # processes for the probes and the sound measures
              progress: bool=False, # progress bars for the slow parts
             ) -> tuple:
     "(metrics, files): every number for a checkpoint on its test items, and the sources, outputs and targets to write."
@@ -903,7 +914,7 @@ def evaluate(checkpoint, # a run folder, its checkpoints/ or one epoch's folder
              data=kind, n=len(idx), seed=seed, sr=c.sr, dur=c.dur, img_size=c.img_size, mel=ck.mel.to_dict())
     if _is_flow(ck.model): m.update(flow_steps=steps, flow_guidance=guidance)
     if not a2i: m.update(griffin_lim_rounds=n_iter)
-    if kind in ('synthetic', 'folder'): m['paired'] = paired_scores(tgt, out, c.sr, seed=seed)
+    if kind in ('synthetic', 'folder'): m['paired'] = paired_scores(tgt, out, c.sr, seed=seed, workers=workers, progress=progress)
     if kind == 'synthetic':
         params = [ds.params(i) for i in idx]
         m['probes'] = probe_report(params, pictures=out if a2i else None, sounds=None if a2i else out, sr=c.sr, seed=seed, workers=workers, progress=progress)
