@@ -1,20 +1,11 @@
 "What every benchmark records beside its numbers: the machine, the versions, the commit, and where results go."
-import json, os, platform, subprocess, sys, time
-from importlib import metadata
+import json, subprocess, sys, time
 from pathlib import Path
+
+from synesthesia.pipeline import machine, versions  # what the pipeline records too
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT/'bench'/'results'
-
-def machine() -> dict:
-    import torch
-    info = dict(platform=platform.platform(), processor=platform.processor() or platform.machine(),
-                cpus=os.cpu_count(), torch_threads=torch.get_num_threads(), python=sys.version.split()[0])
-    if torch.cuda.is_available(): info['gpu'] = torch.cuda.get_device_name(0)
-    return info
-
-def versions() -> dict:
-    return {p: metadata.version(p) for p in ('synesthesia', 'torch', 'torchaudio', 'librosa', 'numpy', 'fastai')}
 
 def commit() -> str:
     "The commit benchmarked, with '+dirty' if the work tree had changes (other than earlier results, which a rerun replaces)."

@@ -19,8 +19,8 @@ from .metrics import evaluate, write_report, PROBE_BARS, _headline
 from .viz import show_translations, plot_log, png_bytes, _data_uri
 
 # %% auto #0
-__all__ = ['RUN_NAMES', 'QUICK', 'QUICK_EPOCHS', 'config_dir', 'pipeline_configs', 'check_data', 'run_pipeline', 'write_summary',
-           'main']
+__all__ = ['RUN_NAMES', 'QUICK', 'QUICK_EPOCHS', 'config_dir', 'pipeline_configs', 'check_data', 'versions', 'machine',
+           'run_pipeline', 'write_summary', 'main']
 
 # %% ../nbs/08_pipeline.ipynb #bb21c736
 RUN_NAMES = {'audio2image': 'audio2img', 'image2audio': 'img2audio'}  # direction -> the run's and the config's name
@@ -71,14 +71,18 @@ def check_data(data: str, val: str|None=None) -> str:
         parts.append(f'{folder}: {len(rep.pairs)} pairs')
     return '; '.join(parts)
 
-# %% ../nbs/08_pipeline.ipynb #2c0ab4b2
-def _versions() -> dict:
-    return {p: metadata.version(p) for p in ('synesthesia', 'torch', 'torchaudio', 'fastai', 'librosa', 'numpy')}
+# %% ../nbs/08_pipeline.ipynb #13b3eee6
+def versions() -> dict:
+    "Versions of the packages a result depends on (the benchmarks record them too)."
+    return {p: metadata.version(p) for p in ('synesthesia', 'torch', 'torchaudio', 'librosa', 'numpy', 'fastai')}
 
-def _machine(device) -> dict:
+def machine(device=None) -> dict:
+    "The machine a result comes from: platform, processor, cores, torch threads, Python, and the GPU used (with no `device`: the one present)."
     info = dict(platform=platform.platform(), processor=platform.processor() or platform.machine(), cpus=os.cpu_count(),
-                torch_threads=torch.get_num_threads(), device=str(device), python=platform.python_version())
-    if torch.device(device).type == 'cuda': info['gpu'] = torch.cuda.get_device_name(torch.device(device))
+                torch_threads=torch.get_num_threads(), python=platform.python_version())
+    if device is not None: info['device'] = str(device)
+    gpu = torch.device(device) if device is not None else torch.device('cuda') if torch.cuda.is_available() else None
+    if gpu is not None and gpu.type == 'cuda': info['gpu'] = torch.cuda.get_device_name(gpu)
     return info
 
 def _bars(m: dict, direction: str) -> dict|None:
@@ -147,8 +151,8 @@ def run_pipeline(data: str='synthetic', # 'synthetic', 'digits', or a folder wit
                  evaluate_seconds=steps[f'evaluate_{d}'])
         r['_view'] = show_translations(files['sources'][:4], files['outputs'][:4], files['targets'][:4], names=files['names'][:4], play=1.).html
         r['_curves'] = _data_uri(png_bytes(plot_log(run, title=f'{d}: loss')), 'image/png')
-    result.update(seconds=round(time.time() - t_start, 1), steps=steps, bars_met=_all_met(result), versions=_versions(),
-                  machine=_machine(device), seeds={d: r['config']['seed'] for d, r in result['directions'].items()},
+    result.update(seconds=round(time.time() - t_start, 1), steps=steps, bars_met=_all_met(result), versions=versions(),
+                  machine=machine(device), seeds={d: r['config']['seed'] for d, r in result['directions'].items()},
                   command=' '.join(sys.argv) if Path(sys.argv[0]).name in ('pipeline_full.py', 'synesthesia_pipeline') else None)
     page = write_summary(result, out)
     _say(f'done in {result["seconds"]:.0f} s: {page}' + ('' if result['bars_met'] is None else f' (probe bars {"met" if result["bars_met"] else "NOT met"})'), quiet)
