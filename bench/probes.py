@@ -7,17 +7,15 @@ hue_within_10deg, stripes_exact, n, seed) and writes them to bench/results/probe
 only if it reads the truth almost perfectly: the bar is 99% (98% for tempo).
 """
 import argparse, time
-from concurrent.futures import ProcessPoolExecutor
 
-import torch
 from _common import write_result
 from synesthesia.data import SynthWorld, probe_errors, probe_scores
+from synesthesia.metrics import map_chunks
 
 BARS = dict(pitch_within_25c=0.99, tempo_within_5pct=0.98, timbre_acc=0.99, shape_acc=0.99, hue_within_10deg=0.99, stripes_exact=0.99)
 
 def _errors(args):
     n, seed, lo, hi = args
-    torch.set_num_threads(1)
     world = SynthWorld(n=n, seed=seed)
     out = []
     for i in range(lo, hi):
@@ -33,7 +31,7 @@ def main():
     a = ap.parse_args()
     t0 = time.time()
     chunks = [(a.n, a.seed, lo, min(lo + 50, a.n)) for lo in range(0, a.n, 50)]
-    with ProcessPoolExecutor(a.workers) as pool: errors = [e for part in pool.map(_errors, chunks) for e in part]
+    errors = [e for part in map_chunks(_errors, chunks, a.workers) for e in part]
     scores = probe_scores(errors)
     failed = [k for k, bar in BARS.items() if scores[k] < bar]
     write_result('probes', dict(scores, seed=a.seed, bars=BARS, meets_bars=not failed, seconds=round(time.time() - t0, 1)))

@@ -12,7 +12,6 @@ backwards). Writes bench/results/synth_quality.json: one entry per direction and
 the bars, the training seconds and the machine.
 """
 import argparse, time
-from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import torch
@@ -25,7 +24,7 @@ from synesthesia.data import SynthWorld, MelSpec, MelCache, pair_dls, probe_erro
 from synesthesia.audio2img import Audio2Image, SharpMSE, Retrieval, spectrogram_picture, chroma_picture
 from synesthesia.img2audio import Image2Audio, I2A_MEL, mel_to_audio, spectrogram_sound, world_sound
 
-from synesthesia.metrics import PROBE_BARS as BARS, TRANSLATION_TOLERANCES as TOLS  # the bars and tolerances the pipeline reports too
+from synesthesia.metrics import map_chunks, PROBE_BARS as BARS, TRANSLATION_TOLERANCES as TOLS  # the bars and tolerances the pipeline reports too
 # The default configs: what `Audio2Image()` and `Image2Audio()` are, trained on this many items for this many epochs
 CONFIGS = {'audio2image': dict(model=dict(encoder='cnn', decoder='cnn', d=128, width=16), mel=MelSpec(),
                                n_train=4096, epochs=8, bs=32, lr=3e-3, loss=dict(w=3., dims=(-2, -1))),
@@ -69,17 +68,16 @@ def train(direction, cfg, budget, cache):
 
 def _probe(args):
     "Probe errors of a chunk of outputs (run in worker processes: pYIN is the slow part)."
-    torch.set_num_threads(1)
     kind, params, outs = args
     return [probe_errors(p, **{kind: o}) for p, o in zip(params, outs)]
 
-def score(kind, params, outs, pool, chunk=25):
+def score(kind, params, outs, workers, chunk=25):
     parts = [(kind, params[i:i + chunk], outs[i:i + chunk]) for i in range(0, len(params), chunk)]
-    return probe_scores([e for part in pool.map(_probe, parts) for e in part], **TOLS)
+    return probe_scores([e for part in map_chunks(_probe, parts, workers) for e in part], **TOLS)
 
 def batched(f, x, bs=64): return torch.cat([f(x[i:i + bs]) for i in range(0, len(x), bs)])
 
-def run_direction(direction, a, pool):
+def run_direction(direction, a):
     cfg = CONFIGS[direction]
     learn, info = train(direction, cfg, a.budget, a.cache)
     print(f'{direction}: trained {info}', flush=True)
@@ -108,7 +106,7 @@ def run_direction(direction, a, pool):
     gen_s = time.time() - t0
     res = {}
     for name, o in outs.items():
-        res[name] = score(kind, params, list(o), pool)
+        res[name] = score(kind, params, list(o), a.workers)
         print(direction, name, res[name], flush=True)
     res['learned'].update(info, generate_seconds_all_methods=round(gen_s, 1))
     if direction == 'image2audio': res['learned']['griffin_lim_iters'] = a.n_iter
@@ -127,7 +125,7 @@ def main():
     a = ap.parse_args()
     dirs = ['audio2image', 'image2audio'] if a.direction == 'both' else [a.direction]
     t0 = time.time()
-    with ProcessPoolExecutor(a.workers) as pool: results = {d: run_direction(d, a, pool) for d in dirs}
+    results = {d: run_direction(d, a) for d in dirs}
     met = {d: {k: results[d]['learned'][k] >= bar for k, bar in BARS[d].items()} for d in dirs}
     write_result(a.out, dict(results=results, bars={d: BARS[d] for d in dirs}, learned_meets_bars=met, tolerances=TOLS,
                              n_eval=a.n_eval, seeds=dict(train=TRAIN_SEED, valid=VALID_SEED, eval=EVAL_SEED, torch=0),

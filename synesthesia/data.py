@@ -22,16 +22,16 @@ from .core import DEFAULT_SR, SHAPES, stripes, shape_mask, librosa_ready
 __all__ = ['AUDIO_EXTS', 'IMAGE_EXTS', 'MAX_AUDIO_SECONDS', 'PITCH_CLASSES', 'TIMBRES', 'MIDI_RANGE', 'OCTAVE_LIGHTNESS',
            'TEMPOS', 'STRIPE_COUNTS', 'LOUDNESS_RANGE', 'SIZE_RANGE', 'STRIPE_GREYS', 'LEAD', 'NOTE_FRACTION', 'ATTACK',
            'RELEASE', 'SHAPE_AREA', 'SHAPE_EXTENT', 'SHAPE_THRESHOLDS', 'TIMBRE_THRESHOLDS', 'PROBE_FMIN', 'PROBE_FMAX',
-           'SILENCE_PEAK', 'DIRECTIONS', 'MNIST_FILES', 'FSDD_NAME', 'HOLDOUTS', 'SPLITS', 'MNIST_MIRRORS',
-           'FSDD_ARCHIVE', 'FSDD_SPEAKER_MD5', 'BadFileError', 'fit_length', 'load_audio', 'save_audio', 'load_image',
-           'save_image', 'MelSpec', 'midi_to_hz', 'hz_to_midi', 'mapping_table', 'SynthParams', 'harmonic_amplitudes',
-           'synth_audio', 'synth_image', 'SynthWorld', 'pitch_track', 'pitch', 'onset_times', 'tempo',
-           'harmonic_levels', 'timbre_features', 'loudness', 'rgb_to_hls', 'palette', 'stripe_count', 'shape_coverage',
-           'shape_descriptors', 'classify_shape', 'classify_timbre', 'probe_image', 'probe_audio', 'cents',
-           'hue_distance', 'probe_errors', 'probe_scores', 'PairReport', 'find_pairs', 'PairedFolder',
-           'make_sample_data', 'AudioAugment', 'ImageAugment', 'ToMel', 'SpecAugment', 'Direction', 'PairDataLoaders',
-           'pair_dls', 'read_idx', 'digit_images', 'fsdd_recordings', 'digit_split', 'DigitPairs', 'ClassPairs',
-           'speaker_digests', 'download_digits', 'MelCache']
+           'PROBE_PITCH', 'SILENCE_PEAK', 'DIRECTIONS', 'MNIST_FILES', 'FSDD_NAME', 'HOLDOUTS', 'SPLITS',
+           'MNIST_MIRRORS', 'FSDD_ARCHIVE', 'FSDD_SPEAKER_MD5', 'BadFileError', 'fit_length', 'load_audio',
+           'save_audio', 'load_image', 'save_image', 'MelSpec', 'midi_to_hz', 'hz_to_midi', 'mapping_table',
+           'SynthParams', 'harmonic_amplitudes', 'synth_audio', 'synth_image', 'SynthWorld', 'pitch_track', 'pitch',
+           'onset_times', 'tempo', 'harmonic_levels', 'timbre_features', 'loudness', 'rgb_to_hls', 'palette',
+           'stripe_count', 'shape_coverage', 'shape_descriptors', 'classify_shape', 'classify_timbre', 'probe_image',
+           'probe_audio', 'cents', 'hue_distance', 'probe_errors', 'probe_scores', 'PairReport', 'find_pairs',
+           'PairedFolder', 'make_sample_data', 'AudioAugment', 'ImageAugment', 'ToMel', 'SpecAugment', 'Direction',
+           'PairDataLoaders', 'pair_dls', 'read_idx', 'digit_images', 'fsdd_recordings', 'digit_split', 'DigitPairs',
+           'ClassPairs', 'speaker_digests', 'download_digits', 'MelCache']
 
 # %% ../nbs/01_data.ipynb #43581e0f
 AUDIO_EXTS = ('.wav', '.flac', '.ogg', '.mp3')  # sound formats `load_audio` reads
@@ -96,13 +96,22 @@ def load_audio(path: str|Path, # a .wav, .flac, .ogg or .mp3 file
     return wav if dur is None else fit_length(wav, round(dur*sr), crop)
 
 # %% ../nbs/01_data.ipynb #37611f66
+def _atomic_write_all(paths, write):
+    "Call `write(tmp_paths)`, then move each result onto its path, so no path is ever half written."
+    tmps = []
+    try:
+        for path in map(Path, paths):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.stem}.', suffix=path.suffix); os.close(fd); tmps.append(tmp)
+        write(tmps)
+        for tmp, path in zip(tmps, paths): os.replace(tmp, path)
+    finally:
+        for tmp in tmps:
+            if os.path.exists(tmp): os.remove(tmp)
+
 def _atomic_write(path, write):
     "Call `write(tmp_path)`, then move the result onto `path` in one step, so `path` is never half written."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.stem}.', suffix=path.suffix); os.close(fd)
-    try: write(tmp); os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp): os.remove(tmp)
+    _atomic_write_all([path], lambda tmps: write(tmps[0]))
 
 def save_audio(path: str|Path, # .wav (16-bit PCM), .flac, .ogg or .mp3
                wav: torch.Tensor, # mono waveform (samples,) in [-1, 1]
@@ -387,10 +396,14 @@ class SynthWorld:
     def __repr__(self): return f'SynthWorld(n={self.n}, seed={self.seed}, sr={self.sr}, dur={self.dur}, img_size={self.img_size})'
 
 # %% ../nbs/01_data.ipynb #5fc4e135
-def pitch_track(wav: torch.Tensor, sr: int=DEFAULT_SR, fmin: float=65., fmax: float=2100., frame_length: int=1024):
+def pitch_track(wav: torch.Tensor, sr: int=DEFAULT_SR, fmin: float=65., fmax: float=2100., frame_length: int=1024,
+                hop_length: int|None=None, # samples between frames; default a quarter frame
+                resolution: float=0.1, # the pitch grid pYIN decodes on, in semitones: its readings are multiples of it
+               ):
     "pYIN's frame-by-frame fundamental (Hz, NaN where unvoiced) and voicing probability."
     librosa_ready()
-    f0, _, prob = librosa.pyin(np.asarray(wav, dtype=np.float32), fmin=fmin, fmax=fmax, sr=sr, frame_length=frame_length)
+    f0, _, prob = librosa.pyin(np.asarray(wav, dtype=np.float32), fmin=fmin, fmax=fmax, sr=sr, frame_length=frame_length,
+                               hop_length=hop_length, resolution=resolution)
     return f0, prob
 
 def pitch(wav: torch.Tensor, sr: int=DEFAULT_SR, **kwargs) -> float:
@@ -482,6 +495,9 @@ SHAPE_EXTENT = {'circle': np.pi/4, 'triangle': 0.5, 'square': 1.,               
 SHAPE_THRESHOLDS = dict(star_solidity=0.77, triangle_extent=0.70, circle_extent=0.89)  # measured, see above
 TIMBRE_THRESHOLDS = dict(h2_sawtooth=-20., h3_square=-14.3, h3_triangle=-35.)      # dB relative to the fundamental
 PROBE_FMIN, PROBE_FMAX = float(midi_to_hz(MIDI_RANGE[0] - 2)), float(midi_to_hz(MIDI_RANGE[1] + 2))  # the world's notes, with margin
+# pYIN for the probe: the world's range only, frames half a frame apart, a 0.2-semitone grid (readings at most 10 cents off it);
+# 5x faster than the quarter-frame hop and 0.1-semitone grid, and as right on the truth (bench/probes.py)
+PROBE_PITCH = dict(fmin=PROBE_FMIN, fmax=PROBE_FMAX, hop_length=512, resolution=0.2)
 
 def classify_shape(desc: dict) -> str|None:
     "The shape whose `shape_descriptors` these are."
@@ -514,7 +530,7 @@ def probe_image(img: torch.Tensor) -> dict:
 
 def probe_audio(wav: torch.Tensor, sr: int=DEFAULT_SR) -> dict:
     "The synthetic world's sound parameters read from any waveform (NaN or None where absent)."
-    f0 = pitch(wav, sr, fmin=PROBE_FMIN, fmax=PROBE_FMAX)  # a search over the world's range: 3x faster than 65-2100 Hz
+    f0 = pitch(wav, sr, **PROBE_PITCH)
     midi = float(hz_to_midi(f0)) if np.isfinite(f0) else float('nan')
     note = round(midi) if np.isfinite(midi) else None
     return dict(freq=f0, midi=midi, pitch_class=None if note is None else note % 12, octave=None if note is None else note//12 - 1,
@@ -987,6 +1003,27 @@ def download_digits(root: Path|None=None, # data folder; default `data_root()`
     return root
 
 # %% ../nbs/01_data.ipynb #02dc3d4b
+class _Side(torch.utils.data.Dataset):
+    "The sounds or the pictures (as 8-bit RGB) of a paired dataset, alone, for a `DataLoader` to read in worker processes."
+    def __init__(self, ds, side: str): self.ds, self.side = ds, side
+    def __len__(self): return len(self.ds)
+    def __getitem__(self, i):
+        if self.side == 'sound': return self.ds.sound(i) if hasattr(self.ds, 'sound') else self.ds[i][0]  # skip drawing (or decoding) the picture
+        img = self.ds.image(i) if hasattr(self.ds, 'image') else self.ds[i][1]  # skip decoding the sound
+        return (img*255).round().clamp(0, 255).byte()
+
+def _one_blas_thread(_):
+    from threadpoolctl import threadpool_limits
+    threadpool_limits(1)  # torch gives each worker one thread, numpy's BLAS still two: on two cores they would fight, 2x slower
+
+def _batches(ds, side, bs, workers, progress, what):
+    "`ds`'s sounds or pictures in batches of `bs`, in order, read by `workers` processes (0: this one)."
+    dl = torch.utils.data.DataLoader(_Side(ds, side), batch_size=bs, num_workers=workers, worker_init_fn=_one_blas_thread,
+                                     generator=torch.Generator())  # its own: building a cache must not move the global seed a run was given
+    if not progress: return dl
+    from fastprogress.fastprogress import progress_bar
+    return progress_bar(dl, leave=False, comment=f'{len(ds)} {what}')
+
 class MelCache:
     "A dataset's sounds as log-mel spectrograms, computed once into a memory-mapped file keyed by the convention."
     def __init__(self, ds, # a dataset of (waveform, picture) with fixed-length sounds
@@ -997,42 +1034,61 @@ class MelCache:
                  pictures: bool=True, # keep the pictures too, as 8-bit RGB
                 ):
         self.ds, self.mel = ds, mel
-        key = hashlib.sha1(getattr(ds, 'cache_key', repr(ds)).encode()).hexdigest()[:10]  # what the items are
-        folder = Path(folder) if folder else data_root().parent/'cache'
-        self.path = folder/f'{type(ds).__name__}-{key}-mel{mel.hash}-{len(ds)}.npy'
-        self.img_path = folder/f'{type(ds).__name__}-{key}-img-{len(ds)}.npy' if pictures else None
-        if not self.path.is_file(): self._build(bs, dtype)
-        if pictures and not self.img_path.is_file(): self._build_pictures()
+        self.path, self.img_path = self.paths(ds, mel, folder)
+        if not pictures: self.img_path = None
+        if not self.path.is_file(): self.build(ds, [mel], folder, bs, dtype)
+        if pictures and not self.img_path.is_file(): self.build_pictures(ds, folder)
         self.mels = np.load(self.path, mmap_mode='r')
         self.imgs = np.load(self.img_path, mmap_mode='r') if pictures else None
         for path, arr in ((self.path, self.mels), (self.img_path, self.imgs)):
             if arr is not None and len(arr) != len(ds): raise BadFileError(path, f'holds {len(arr)} items for a dataset of {len(ds)}: delete it to rebuild')
 
-    def _build(self, bs, dtype):
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        n = len(self.ds)
-        first = self.mel.log_mel(self._sound(0))
-        def write(tmp):
-            out = np.lib.format.open_memmap(tmp, mode='w+', dtype=dtype, shape=(n, *first.shape))
-            for lo in range(0, n, bs):
-                wavs = torch.stack([self._sound(i) for i in range(lo, min(lo + bs, n))])
-                out[lo:lo + len(wavs)] = self.mel.log_mel(wavs).numpy().astype(dtype)
-            out.flush(); del out
-        _atomic_write(self.path, write)
+    @staticmethod
+    def paths(ds, mel: MelSpec, folder: str|Path|None=None) -> tuple:
+        "(log-mel file, picture file) of `ds` under the convention `mel` in `folder`: named by what the items are."
+        key = hashlib.sha1(getattr(ds, 'cache_key', repr(ds)).encode()).hexdigest()[:10]
+        stem = (Path(folder) if folder else data_root().parent/'cache')/f'{type(ds).__name__}-{key}'
+        return Path(f'{stem}-mel{mel.hash}-{len(ds)}.npy'), Path(f'{stem}-img-{len(ds)}.npy')
 
-    def _sound(self, i): return self.ds.sound(i) if hasattr(self.ds, 'sound') else self.ds[i][0]  # skip drawing the picture
-    def _picture(self, i): return self.ds.image(i) if hasattr(self.ds, 'image') else self.ds[i][1]  # skip decoding the sound
-    def _build_pictures(self):
-        first = self._picture(0)
+    @staticmethod
+    def build(ds, mels: list, # conventions whose log-mels to store
+              folder: str|Path|None=None, bs: int=64, dtype=np.float16,
+              workers: int=0, # processes that synthesise or decode the sounds (0: this one)
+              progress: bool=False, # a progress bar over the sounds
+             ) -> list:
+        "Write the log-mel files of `ds` that are missing, for every convention in `mels`, reading each sound once; their paths."
+        paths = [MelCache.paths(ds, m, folder)[0] for m in mels]
+        todo = {p: m for p, m in zip(paths, mels) if not p.is_file()}
+        if not todo: return paths
+        def write(tmps):
+            outs, lo = [], 0
+            for wavs in _batches(ds, 'sound', bs, workers, progress, 'sounds to log-mels'):
+                for j, (tmp, m) in enumerate(zip(tmps, todo.values())):
+                    x = m.log_mel(wavs).numpy().astype(dtype)
+                    if j == len(outs): outs.append(np.lib.format.open_memmap(tmp, mode='w+', dtype=dtype, shape=(len(ds), *x.shape[1:])))
+                    outs[j][lo:lo + len(x)] = x
+                lo += len(wavs)
+            for out in outs: out.flush()
+        _atomic_write_all(list(todo), write)
+        return paths
+
+    @staticmethod
+    def build_pictures(ds, folder: str|Path|None=None, bs: int=64, workers: int=0, progress: bool=False) -> Path:
+        "Write the picture file of `ds` (8-bit RGB) if it is missing; its path."
+        path = MelCache.paths(ds, MelSpec(), folder)[1]
+        if path.is_file(): return path
         def write(tmp):
-            out = np.lib.format.open_memmap(tmp, mode='w+', dtype=np.uint8, shape=(len(self.ds), *first.shape))
-            for i in range(len(self.ds)): out[i] = (self._picture(i)*255).round().clamp(0, 255).byte().numpy()
-            out.flush(); del out
-        _atomic_write(self.img_path, write)
+            out, lo = None, 0
+            for imgs in _batches(ds, 'picture', bs, workers, progress, 'pictures'):
+                if out is None: out = np.lib.format.open_memmap(tmp, mode='w+', dtype=np.uint8, shape=(len(ds), *imgs.shape[1:]))
+                out[lo:lo + len(imgs)] = imgs.numpy(); lo += len(imgs)
+            out.flush()
+        _atomic_write(path, write)
+        return path
 
     def __len__(self): return len(self.ds)
     def __getitem__(self, i):
-        img = self._picture(i) if self.imgs is None else torch.from_numpy(np.array(self.imgs[i])).float()/255
+        img = (self.ds.image(i) if hasattr(self.ds, 'image') else self.ds[i][1]) if self.imgs is None else torch.from_numpy(np.array(self.imgs[i])).float()/255
         return torch.from_numpy(np.array(self.mels[i], dtype=np.float32)), img
     def __getattr__(self, k):  # the dataset's own attributes (labels, params, sr, ...) stay reachable
         if k in ('ds', 'mel', 'mels', 'imgs', 'path', 'img_path'): raise AttributeError(k)

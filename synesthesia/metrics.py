@@ -697,9 +697,10 @@ AUDIO_MEASURES = dict(coherence=lambda r, o, sr: spectral_coherence(r, o, sr)['v
 IMAGE_MEASURES = dict(l1=l1, psnr_db=psnr, ssim=ssim)
 
 def _one_thread(fn_args):
+    from threadpoolctl import threadpool_limits
     fn, args = fn_args
     torch.set_num_threads(1)  # one thread in each worker process: the processes share the cores
-    return fn(args)
+    with threadpool_limits(1): return fn(args)  # numpy's BLAS too (pYIN): two threads in each process fight for the cores, 2x slower
 
 def map_chunks(fn, # a module-level function of one chunk (worker processes import it by name)
                chunks: list, workers: int=1, progress: bool=False) -> list:

@@ -14,7 +14,7 @@ import torch
 from .core import get_device
 from .data import BadFileError, find_pairs
 from .training import (TrainConfig, ConfigError, CheckpointError, load_config, config_dict, train, find_checkpoint,
-                                  read_yaml, make_config)
+                                  read_yaml, make_config, build_caches)
 from .metrics import evaluate, write_report, PROBE_BARS, _headline
 from .viz import show_translations, plot_log, png_bytes, _data_uri
 
@@ -126,8 +126,10 @@ def run_pipeline(data: str='synthetic', # 'synthetic', 'digits', or a folder wit
     workers = workers or min(4, os.cpu_count() or 1)
     steps, n_steps = {}, 1 + 2*len(cfgs)
     _say(f'[1/{n_steps}] data: {data}', quiet)
-    t = time.time(); about = check_data(data, val); steps['data'] = round(time.time() - t, 1)
+    t = time.time(); about = check_data(data, val)
     _say(f'      {about}', quiet)
+    build_caches(cfgs.values(), workers, progress)  # what both runs read; each sound synthesised (or decoded) once, in `workers` processes
+    steps['data'] = round(time.time() - t, 1)
     result = dict(data=data, data_about=about, val=val, quick=quick, output_dir=str(out), device=str(device), directions={})
     k = 2
     for d, c in cfgs.items():

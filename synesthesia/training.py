@@ -31,11 +31,11 @@ from .img2audio import Image2Audio, Image2AudioFlow, I2A_MEL
 
 # %% auto #0
 __all__ = ['DIRECTION_DEFAULTS', 'CKPT_FILES', 'ConfigError', 'TrainConfig', 'mel_spec', 'make_config', 'read_yaml', 'parse_sets',
-           'load_config', 'config_dict', 'save_config', 'Split', 'speakers', 'build_datasets', 'build_dls', 'n_frames',
-           'guided_flow', 'build_model', 'build_loss', 'psnr', 'mel_db_error', 'build_metrics', 'CheckpointError',
-           'write_checkpoint', 'find_checkpoint', 'read_train_state', 'Checkpoint', 'load_checkpoint', 'TrainLearner',
-           'CSVLog', 'Checkpointer', 'resolve_precision', 'resolve_channels_last', 'frozen_state', 'EMA',
-           'NewPairsEachEpoch', 'build_learner', 'train', 'main']
+           'load_config', 'config_dict', 'save_config', 'Split', 'speakers', 'build_datasets', 'build_dls',
+           'build_caches', 'n_frames', 'guided_flow', 'build_model', 'build_loss', 'psnr', 'mel_db_error',
+           'build_metrics', 'CheckpointError', 'write_checkpoint', 'find_checkpoint', 'read_train_state', 'Checkpoint',
+           'load_checkpoint', 'TrainLearner', 'CSVLog', 'Checkpointer', 'resolve_precision', 'resolve_channels_last',
+           'frozen_state', 'EMA', 'NewPairsEachEpoch', 'build_learner', 'train', 'main']
 
 # %% ../nbs/05_training.ipynb #542df2dc
 class ConfigError(ValueError):
@@ -291,6 +291,23 @@ def build_dls(c: TrainConfig, # the run's config
     if pictures is not None: train = ClassPairs(train, pictures, seed=c.seed)  # validation keeps its fixed pairs
     return pair_dls(train, valid, c.direction, bs=c.batch_size, mel=mel or spec, shift=c.shift, gain_db=c.gain_db,
                     freq_mask=c.freq_mask, time_mask=c.time_mask, flip=c.flip, num_workers=c.num_workers, device=device, seed=c.seed)
+
+# %% ../nbs/05_training.ipynb #0249a8b8
+def build_caches(cfgs, # configs of the runs to come; those without `cache` are skipped
+                 workers: int=0, # processes that synthesise or decode sounds and pictures (0: this one)
+                 progress: bool=False, # progress bars over each dataset's sounds and pictures
+                ) -> list:
+    "Build the caches the runs of `cfgs` will read: each dataset's log-mels, its sounds read once for every convention, and its pictures. The files."
+    groups = {}
+    for c in cfgs:
+        if not c.cache: continue
+        mel, folder = mel_spec(c), c.cache_dir or None
+        for ds in build_datasets(c):
+            _, pictures = MelCache.paths(ds, mel, folder)  # its name says which dataset (and folder), whatever the convention
+            groups.setdefault(pictures, (ds, folder, {}))[2][mel.hash] = mel
+    return [f for ds, folder, mels in groups.values()
+            for f in [*MelCache.build(ds, list(mels.values()), folder, workers=workers, progress=progress),
+                      MelCache.build_pictures(ds, folder, workers=workers, progress=progress)]]
 
 # %% ../nbs/05_training.ipynb #402e382a
 def n_frames(c: TrainConfig) -> int:
