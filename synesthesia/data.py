@@ -1022,7 +1022,9 @@ def _batches(ds, side, bs, workers, progress, what):
                                      generator=torch.Generator())  # its own: building a cache must not move the global seed a run was given
     if not progress: return dl
     from fastprogress.fastprogress import progress_bar
-    return progress_bar(dl, leave=False, comment=f'{len(ds)} {what}')
+    bar = progress_bar(dl, leave=False)
+    bar.comment = f'{len(ds)} {what}'  # an attribute: the console bar takes no `comment` argument
+    return bar
 
 class MelCache:
     "A dataset's sounds as log-mel spectrograms, computed once into a memory-mapped file keyed by the convention."
