@@ -1003,14 +1003,16 @@ def download_digits(root: Path|None=None, # data folder; default `data_root()`
     return root
 
 # %% ../nbs/01_data.ipynb #02dc3d4b
+def _sound(ds, i): return ds.sound(i) if hasattr(ds, 'sound') else ds[i][0]  # skip drawing (or decoding) the picture
+def _picture(ds, i): return ds.image(i) if hasattr(ds, 'image') else ds[i][1]  # skip decoding the sound
+
 class _Side(torch.utils.data.Dataset):
     "The sounds or the pictures (as 8-bit RGB) of a paired dataset, alone, for a `DataLoader` to read in worker processes."
     def __init__(self, ds, side: str): self.ds, self.side = ds, side
     def __len__(self): return len(self.ds)
     def __getitem__(self, i):
-        if self.side == 'sound': return self.ds.sound(i) if hasattr(self.ds, 'sound') else self.ds[i][0]  # skip drawing (or decoding) the picture
-        img = self.ds.image(i) if hasattr(self.ds, 'image') else self.ds[i][1]  # skip decoding the sound
-        return (img*255).round().clamp(0, 255).byte()
+        if self.side == 'sound': return _sound(self.ds, i)
+        return (_picture(self.ds, i)*255).round().clamp(0, 255).byte()
 
 def _one_blas_thread(_):
     from threadpoolctl import threadpool_limits
@@ -1090,7 +1092,7 @@ class MelCache:
 
     def __len__(self): return len(self.ds)
     def __getitem__(self, i):
-        img = (self.ds.image(i) if hasattr(self.ds, 'image') else self.ds[i][1]) if self.imgs is None else torch.from_numpy(np.array(self.imgs[i])).float()/255
+        img = _picture(self.ds, i) if self.imgs is None else torch.from_numpy(np.array(self.imgs[i])).float()/255
         return torch.from_numpy(np.array(self.mels[i], dtype=np.float32)), img
     def __getattr__(self, k):  # the dataset's own attributes (labels, params, sr, ...) stay reachable
         if k in ('ds', 'mel', 'mels', 'imgs', 'path', 'img_path'): raise AttributeError(k)
