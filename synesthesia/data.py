@@ -1028,6 +1028,9 @@ def _batches(ds, side, bs, workers, progress, what):
     bar.comment = f'{len(ds)} {what}'  # an attribute: the console bar takes no `comment` argument
     return bar
 
+def _some_items(ds):
+    if len(ds) == 0: raise ValueError(f'{ds!r}: no items to cache (an empty dataset; check its folder, split or size)')
+
 class MelCache:
     "A dataset's sounds as log-mel spectrograms, computed once into a memory-mapped file keyed by the convention."
     def __init__(self, ds, # a dataset of (waveform, picture) with fixed-length sounds
@@ -1064,6 +1067,7 @@ class MelCache:
         paths = [MelCache.paths(ds, m, folder)[0] for m in mels]
         todo = {p: m for p, m in zip(paths, mels) if not p.is_file()}
         if not todo: return paths
+        _some_items(ds)
         def write(tmps):
             outs, lo = [], 0
             for wavs in _batches(ds, 'sound', bs, workers, progress, 'sounds to log-mels'):
@@ -1081,6 +1085,7 @@ class MelCache:
         "Write the picture file of `ds` (8-bit RGB) if it is missing; its path."
         path = MelCache.paths(ds, MelSpec(), folder)[1]
         if path.is_file(): return path
+        _some_items(ds)
         def write(tmp):
             out, lo = None, 0
             for imgs in _batches(ds, 'picture', bs, workers, progress, 'pictures'):
