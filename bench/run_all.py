@@ -1,6 +1,6 @@
 """Run every benchmark, then rewrite the README's results tables from bench/results/*.json.
 
-    python bench/run_all.py                     # everything (about an hour and a half on 2 CPU cores)
+    python bench/run_all.py                     # everything (about two hours on 2 CPU cores; digits_quality alone is most of it)
     python bench/run_all.py --only features latency
     python bench/run_all.py --skip digits_quality digits_generative
     python bench/run_all.py --table             # only rewrite the tables from the JSON files as they are
