@@ -8,7 +8,7 @@ import torch
 import yaml
 
 from synesthesia.training import (make_config, load_config, build_model, write_checkpoint, load_checkpoint, read_train_state, find_checkpoint,
-                                  train, CheckpointError, TrainConfig, Checkpointer)
+                                  train, main, CheckpointError, TrainConfig, Checkpointer)
 from synesthesia.data import MelSpec
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,18 +95,29 @@ def test_training_seconds_go_on_counting_after_a_resume(tmp_path):
     ('a flow that never sees its condition', ['--set', 'head=flow', 'cond_drop=1'], 'cond_drop=1.0: expected a share in [0, 1)'),
     ('condition dropout without a flow', ['--set', 'cond_drop=0.1'], 'cond_drop=0.1: only the flow head draws without its condition'),
 ])
-def test_bad_config_is_one_clear_line(tmp_path, setup, args, says):
+def test_bad_config_is_one_clear_line(tmp_path, monkeypatch, capsys, setup, args, says):
+    "The command's `main` in this process (a fresh process costs 9 s of imports; the console script is run below)."
     if setup == 'no GPU' and torch.cuda.is_available(): pytest.skip('this machine has CUDA')
     (tmp_path/'typo.yaml').write_text('direction: audio2image\nbatchsize: 8\n')
     (tmp_path/'evil.yaml').write_text(f"epochs: !!python/object/apply:os.system ['touch {tmp_path}/pwned']\n")
-    base = ['--config', 'configs/audio2img.yaml', '--output_dir', tmp_path/'run', '--no_bar']
-    r = cli(*base, *[a.format(tmp=tmp_path) for a in args])
-    assert r.returncode == 2, (r.returncode, r.stdout[-2000:], r.stderr[-2000:])
-    assert says in r.stderr, r.stderr
-    assert 'Traceback' not in r.stderr + r.stdout
-    errors = [l for l in r.stderr.splitlines() if 'error' in l.lower() and 'warn' not in l.lower()]
-    assert len(errors) == 1, r.stderr
+    monkeypatch.chdir(ROOT)
+    argv = ['--config', 'configs/audio2img.yaml', '--output_dir', str(tmp_path/'run'), '--no_bar', *[a.format(tmp=tmp_path) for a in args]]
+    try: code = main(argv)  # an exception other than SystemExit fails the test: users would see its traceback
+    except SystemExit as e: code = e.code  # argparse's own errors
+    out, err = capsys.readouterr()
+    assert code == 2, (code, out[-2000:], err[-2000:])
+    assert says in err, err
+    errors = [l for l in err.splitlines() if 'error' in l.lower() and 'warn' not in l.lower()]
+    assert len(errors) == 1, err
     assert not (tmp_path/'pwned').exists() and not (tmp_path/'run'/'checkpoints').exists()
+
+def test_bad_config_from_the_console_script(tmp_path):
+    "The same, as a user meets it: exit status 2 and one line, no traceback."
+    r = cli('--config', 'configs/audio2img.yaml', '--output_dir', tmp_path/'run', '--no_bar', '--set', 'lerning_rate=0.1')
+    assert r.returncode == 2, (r.returncode, r.stdout[-2000:], r.stderr[-2000:])
+    assert "unknown key 'lerning_rate' (did you mean 'lr'?)" in r.stderr and 'Traceback' not in r.stderr + r.stdout
+    assert len([l for l in r.stderr.splitlines() if 'error' in l.lower() and 'warn' not in l.lower()]) == 1, r.stderr
+    assert not (tmp_path/'run'/'checkpoints').exists()
 
 def _tiny_checkpoint(folder) -> Path:
     c = make_config(dict(img_size=32, d=16, width=4))
