@@ -107,6 +107,7 @@ def test_bad_config_is_one_clear_line(tmp_path, monkeypatch, capsys, setup, args
     out, err = capsys.readouterr()
     assert code == 2, (code, out[-2000:], err[-2000:])
     assert says in err, err
+    assert 'Traceback' not in err + out
     errors = [l for l in err.splitlines() if 'error' in l.lower() and 'warn' not in l.lower()]
     assert len(errors) == 1, err
     assert not (tmp_path/'pwned').exists() and not (tmp_path/'run'/'checkpoints').exists()
