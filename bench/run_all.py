@@ -73,7 +73,8 @@ def digits_table(r):
 
 def speed_table(feat, train, lat, train_gpu=None, lat_gpu=None):
     m = (lat or train or feat)['machine']
-    lines = [f"**Speed** on {m['processor']} with {m['cpus']} cores ({m['torch_threads']} torch threads){', and ' + lat_gpu['machine']['gpu'] if lat_gpu else ''}; "
+    cpu = m.get('cpu', m['processor']) + (f" ({m['cpu_capability']})" if m.get('cpu_capability') else '')
+    lines = [f"**Speed** on {cpu} with {m['cpus']} cores ({m['torch_threads']} torch threads){', and ' + lat_gpu['machine']['gpu'] if lat_gpu else ''}; "
              'medians of repeats run side by side in one process.', '', '| measure | result | bar | reproduce |', '|---|---|---|---|']
     if feat:
         lines.append(f"| log-mel extraction, 2 s clips | {feat['clips_per_s_project']:.0f} clips/s against librosa's {feat['clips_per_s_librosa']:.0f}: "

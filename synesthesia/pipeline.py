@@ -19,8 +19,8 @@ from .metrics import evaluate, write_report, PROBE_BARS, _headline
 from .viz import show_translations, plot_log, png_bytes, _data_uri
 
 # %% auto #0
-__all__ = ['RUN_NAMES', 'QUICK', 'QUICK_EPOCHS', 'config_dir', 'pipeline_configs', 'check_data', 'versions', 'machine',
-           'run_pipeline', 'write_summary', 'main']
+__all__ = ['RUN_NAMES', 'QUICK', 'QUICK_EPOCHS', 'config_dir', 'pipeline_configs', 'check_data', 'versions', 'cpu_name',
+           'machine', 'run_pipeline', 'write_summary', 'main']
 
 # %% ../nbs/08_pipeline.ipynb #bb21c736
 RUN_NAMES = {'audio2image': 'audio2img', 'image2audio': 'img2audio'}  # direction -> the run's and the config's name
@@ -76,14 +76,28 @@ def versions() -> dict:
     "Versions of the packages a result depends on (the benchmarks record them too)."
     return {p: metadata.version(p) for p in ('synesthesia', 'torch', 'torchaudio', 'librosa', 'numpy', 'fastai')}
 
+def cpu_name() -> str:
+    "The processor's model name (Linux's /proc/cpuinfo, else what `platform` knows)."
+    try:
+        for line in Path('/proc/cpuinfo').read_text().splitlines():
+            if line.startswith('model name'): return line.split(':', 1)[1].strip()
+    except OSError: pass
+    return platform.processor() or platform.machine()
+
 def machine(device=None) -> dict:
-    "The machine a result comes from: platform, processor, cores, torch threads, Python, and the GPU used (with no `device`: the one present)."
-    info = dict(platform=platform.platform(), processor=platform.processor() or platform.machine(), cpus=os.cpu_count(),
+    """The machine a result comes from: platform, processor (its name, and the vector instructions torch's CPU kernels use: AVX2,
+    AVX512...), cores, torch threads, Python, and the GPU used (with no `device`: the one present)."""
+    info = dict(platform=platform.platform(), processor=platform.processor() or platform.machine(), cpu=cpu_name(),
+                cpu_capability=torch.backends.cpu.get_cpu_capability(), cpus=os.cpu_count(),
                 torch_threads=torch.get_num_threads(), python=platform.python_version())
     if device is not None: info['device'] = str(device)
     gpu = torch.device(device) if device is not None else torch.device('cuda') if torch.cuda.is_available() else None
     if gpu is not None and gpu.type == 'cuda': info['gpu'] = torch.cuda.get_device_name(gpu)
     return info
+
+def _where(m: dict) -> str:
+    "The machine in a few words: the GPU, or the processor, its vector instructions and its cores."
+    return m.get('gpu') or ', '.join(str(x) for x in (m.get('cpu'), m.get('cpu_capability'), m.get('cpus') and f"{m['cpus']} cores") if x)
 
 def _bars(m: dict, direction: str) -> dict|None:
     "Each probe bar with the score, its interval and whether it is met; None without probe scores."
@@ -157,7 +171,7 @@ def run_pipeline(data: str='synthetic', # 'synthetic', 'digits', or a folder wit
                   machine=machine(device), seeds={d: r['config']['seed'] for d, r in result['directions'].items()},
                   command=' '.join(sys.argv) if Path(sys.argv[0]).name in ('pipeline_full.py', 'synesthesia_pipeline') else None)
     page = write_summary(result, out)
-    _say(f'done in {result["seconds"]:.0f} s: {page}' + ('' if result['bars_met'] is None else f' (probe bars {"met" if result["bars_met"] else "NOT met"})'), quiet)
+    _say(f'done in {result["seconds"]:.0f} s on {_where(result["machine"])}: {page}' + ('' if result['bars_met'] is None else f' (probe bars {"met" if result["bars_met"] else "NOT met"})'), quiet)
     for d, r in result['directions'].items():
         if r['bars']: _say(f'      {d}: ' + ', '.join(f"{k} {b['value']:.1%} (bar {b['bar']:.0%})" for k, b in r['bars'].items()), quiet)
     return result
@@ -175,8 +189,10 @@ def write_summary(result: dict, output_dir) -> Path:
     "`report.html` and `pipeline.json` in `output_dir`, from what `run_pipeline` gathered."
     out = Path(output_dir)
     secs = ', '.join(f'{k.replace("_", " ")} {v:.0f} s' for k, v in result['steps'].items())
+    where = _where(result.get('machine') or {})
     parts = [f"<h1>synesthesia pipeline</h1><p>Data: {html.escape(result['data_about'])}. {'Quick recipe. ' if result['quick'] else ''}"
-             f"Device: {html.escape(result['device'])}. {result['seconds']:.0f} s in all ({secs}).</p>"]
+             f"Device: {html.escape(result['device'])}{f' ({html.escape(where)})' if where else ''}. "
+             f"{result['seconds']:.0f} s in all ({secs}).</p>"]
     if result['bars_met'] is not None:
         parts.append(f"<p>Probe bars: <span class=\"{'ok' if result['bars_met'] else 'no'}\">{'all met' if result['bars_met'] else 'not all met'}</span></p>")
     for d, r in result['directions'].items():
