@@ -1,6 +1,7 @@
 # All settings live in settings.ini: edit there, not here.
 from configparser import ConfigParser
 import setuptools, shlex
+from pathlib import Path
 from packaging.version import Version  # `pkg_resources` is gone from current setuptools
 
 assert Version(setuptools.__version__) >= Version('64'), 'editable installs (pip install -e) need setuptools>=64'
@@ -34,6 +35,8 @@ setuptools.setup(
     url=cfg['git_url'],
     packages=setuptools.find_packages(include=[cfg['lib_path'], cfg['lib_path'] + '.*']),
     include_package_data=True,
+    # the project's configs, for `synesthesia_pipeline` outside a clone: <prefix>/share/synesthesia/configs (see synesthesia.pipeline.config_dir)
+    data_files=[('share/synesthesia/configs', sorted(str(p) for p in Path('configs').glob('*') if p.suffix in ('.yaml', '.md')))],
     install_requires=requirements,
     extras_require={'dev': dev_requirements},
     python_requires='>=' + min_python,

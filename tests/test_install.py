@@ -1,5 +1,5 @@
 "Install-level checks: what a fresh machine would catch that the notebooks cannot."
-import importlib, importlib.metadata as md, os, shutil, subprocess, sys
+import importlib, importlib.metadata as md, os, shutil, subprocess, sys, zipfile
 
 import pytest
 from packaging.requirements import Requirement
@@ -50,3 +50,16 @@ def test_setup_builds_without_pkg_resources():
     "Current setuptools no longer ships pkg_resources: setup.py must not need it."
     assert 'pkg_resources' not in (ROOT/'setup.py').read_text().replace('`pkg_resources`', '')
     assert Version(read_settings()['min_python']) >= Version('3.10')
+
+def test_wheel_carries_the_configs(tmp_path):
+    "A plain `pip install` (a wheel, no clone) must carry configs/ to <prefix>/share/synesthesia/configs, where the pipeline looks for them."
+    src = tmp_path/'src'  # a copy, so that the build leaves nothing in the checkout
+    src.mkdir()
+    for name in ('setup.py', 'settings.ini', 'README.md'): shutil.copy(ROOT/name, src/name)
+    for d in ('synesthesia', 'configs'): shutil.copytree(ROOT/d, src/d, ignore=shutil.ignore_patterns('__pycache__'))
+    res = subprocess.run([sys.executable, '-m', 'pip', 'wheel', '--no-deps', '--no-build-isolation', '-q', '-w', str(tmp_path/'dist'), str(src)],
+                         capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr[-3000:]
+    whl, = (tmp_path/'dist').glob('synesthesia-*.whl')
+    shipped = {n.rsplit('/', 1)[1] for n in zipfile.ZipFile(whl).namelist() if '.data/data/share/synesthesia/configs/' in n}
+    assert shipped == {p.name for p in (ROOT/'configs').iterdir() if p.suffix in ('.yaml', '.md')}, shipped

@@ -1,5 +1,7 @@
 """The pipeline command as a newcomer runs it: in a fresh process, with its progress bars on."""
 import json, os, subprocess
+
+import pytest
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -15,3 +17,18 @@ def test_pipeline_with_progress_bars(tmp_path):
     steps = json.loads((out/'pipeline.json').read_text())['steps']
     assert set(steps) == {'data', 'train_audio2image', 'train_image2audio', 'evaluate_audio2image', 'evaluate_image2audio'}
     assert sorted(p.name.split('-')[-1] for p in (tmp_path/'cache').glob('*.npy')) == ['16.npy']*3 + ['64.npy']*3  # two conventions and the pictures, each world
+
+def test_config_dir_finds_the_installed_copy(tmp_path, monkeypatch):
+    "Outside a clone (no configs/ in the working directory or beside the package) the pipeline reads the copy pip installed."
+    import sysconfig, synesthesia
+    from synesthesia.pipeline import config_dir
+    installed = tmp_path/'prefix'/'share'/'synesthesia'/'configs'
+    installed.mkdir(parents=True)
+    (installed/'audio2img.yaml').write_text((ROOT/'configs'/'audio2img.yaml').read_text())
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(synesthesia, '__file__', str(tmp_path/'site'/'synesthesia'/'__init__.py'))
+    monkeypatch.setattr(sysconfig, 'get_path', lambda name, scheme=None: str(tmp_path/'prefix'))
+    assert config_dir() == installed
+    (installed/'audio2img.yaml').unlink()
+    with pytest.raises(FileNotFoundError, match='--a2i_config') as e: config_dir()
+    assert str(installed) in str(e.value)
