@@ -83,6 +83,10 @@ def speed_table(feat, train, lat, train_gpu=None, lat_gpu=None):
         c = train['results']['cached']
         lines.append(f"| data loader's share of a training step (audio → image, cached log-mels) | **{pct(c['loader_share'])}** "
                      f"({c['samples_per_s']:.0f} samples/s; {pct(train['results']['not_cached']['loader_share'])} without the cache) | < 10% | {src(train)} |")
+    if train and (q := train.get('quick_image2audio')):
+        mine, cnn = (q['results'][f'quick_image2audio_{d}']['ms_per_step'] for d in (q['decoder'], 'cnn'))
+        lines.append(f"| image → audio training step of `--quick` (batch {q['batch_size']}): its `{q['decoder']}` decoder against the full config's `cnn` | "
+                     f"**{mine:.0f} ms** against {cnn:.0f} ms: **{mine/cnn:.2f}×** | | {src(train)} |")
     if lat:
         lines.append(f"| audio → image latency, batch 1 (2 s of sound to a picture) | **{lat['audio2image']['median_ms']:.1f} ms** | < 20 ms | {src(lat)} |")
         lines.append(f"| image → audio latency, batch 1, with {lat['image2audio']['griffin_lim_rounds']} rounds of Griffin-Lim (2 s of sound) | "

@@ -1,4 +1,5 @@
-"""Training speed of the default audio->image config: samples per second, and the data loader's share of a step.
+"""Training speed of the default audio->image config: samples per second, and the data loader's share of a step; and the
+quick recipe's image->audio step with its mel decoder (lowrank) against the default one (cnn).
 
     python bench/train_speed.py                       # CPU: bench/results/train_cpu.json
     python bench/train_speed.py --device cuda         # GPU: fp32, bf16, bf16 + channels_last -> train_gpu.json
@@ -12,6 +13,9 @@ batch transforms: log-mel normalisation, or the STFT itself when nothing is cach
 On a CPU the variants are the config as it is (log-mels cached in a memory-mapped file, the default) and the same
 run with `cache: false`, where every batch synthesises its sounds and computes their spectrograms. On a GPU they are
 the precisions fp32, bf16, and bf16 with channels-last tensors, all cached.
+
+Then, on either device, the image->audio run of `python pipeline_full.py --quick` (`pipeline_configs(quick=True)`) is
+timed the same way with each mel decoder, alternating: the `lowrank` decoder it uses and the `cnn` of the full config.
 """
 import argparse, statistics, time
 from dataclasses import replace
@@ -24,6 +28,7 @@ from _common import write_result, ROOT
 from synesthesia.core import seed_everything
 from synesthesia.backbones import n_params
 from synesthesia.training import load_config, build_dls, build_learner
+from synesthesia.pipeline import pipeline_configs
 
 class StepTimer(Callback):
     "Times each training step and the part of it spent waiting for data; stops after `n` timed steps."
@@ -74,16 +79,30 @@ def main():
             res = run(replace(base, **kw), a.device, a.steps, a.warmup)
             runs[name].append(res)
             print(f'repeat {r}: {name}: {res["samples_per_s"]:.1f} samples/s, loader {100*res["loader_share"]:.1f}% of a step', flush=True)
+    quick = pipeline_configs(quick=True, directions=('image2audio',), overrides={'cache_dir': a.cache})['image2audio']
+    quick = replace(quick, n_train=(a.steps + a.warmup + 2)*quick.batch_size, n_valid=quick.batch_size)
+    decoders = {f'quick_image2audio_{d}': dict(decoder=d) for d in dict.fromkeys((quick.decoder, 'cnn'))}
+    runs |= {k: [] for k in decoders}
+    for r in range(a.repeats):
+        for name, kw in decoders.items():
+            res = run(replace(quick, **kw), a.device, a.steps, a.warmup)
+            runs[name].append(res)
+            print(f'repeat {r}: {name}: {res["ms_per_step"]:.1f} ms a step, {res["n_params"]:,} parameters', flush=True)
     med = lambda name, k: statistics.median(x[k] for x in runs[name])
     summary = {name: dict(samples_per_s=round(med(name, 'samples_per_s'), 1), loader_share=round(med(name, 'loader_share'), 4),
                           ms_per_step=round(med(name, 'ms_per_step'), 1), precision=runs[name][0]['precision'],
                           channels_last=runs[name][0]['channels_last'], runs=[round(x['samples_per_s'], 1) for x in runs[name]])
                for name in variants}
+    quick_summary = {name: dict(ms_per_step=round(med(name, 'ms_per_step'), 1), samples_per_s=round(med(name, 'samples_per_s'), 1),
+                                n_params=runs[name][0]['n_params'], runs=[round(x['ms_per_step'], 1) for x in runs[name]]) for name in decoders}
     first = next(iter(variants))
     ratios = {f'{n}_over_{first}': round(summary[n]['samples_per_s']/summary[first]['samples_per_s'], 3) for n in variants if n != first}
+    mine, cnn = (quick_summary[f'quick_image2audio_{d}']['ms_per_step'] for d in (quick.decoder, 'cnn'))
+    ratios[f'quick_image2audio_step_{quick.decoder}_over_cnn'] = round(mine/cnn, 3)
     write_result('train_gpu' if gpu else 'train_cpu',
                  dict(config=Path(a.config).name, device=a.device, batch_size=base.batch_size, steps=a.steps, warmup=a.warmup, repeats=a.repeats,
                       n_params=runs[first][0]['n_params'], results=summary, ratios=ratios, seeds=dict(torch=base.seed, world=base.world_seed),
+                      quick_image2audio=dict(decoder=quick.decoder, batch_size=quick.batch_size, img_size=quick.img_size, n_mels=quick.n_mels, results=quick_summary),
                       what='median over repeats; loader_share = time before each batch reaches the model / whole step'))
 
 if __name__ == '__main__': main()

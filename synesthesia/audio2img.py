@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_audio2img.ipynb #13f268e8
 from __future__ import annotations
-import colorsys, math
+import colorsys, inspect, math
 
 import numpy as np
 import torch
@@ -18,7 +18,7 @@ from fastai.callback.core import Callback
 
 from .core import DEFAULT_SR
 from .data import MelSpec, load_audio, fit_length
-from .backbones import create
+from .backbones import REGISTRY, create
 
 # %% auto #0
 __all__ = ['PITCH_COLORS', 'spectrogram_picture', 'chroma_picture', 'cnn_width', 'Audio2Image', 'translate', 'SharpMSE',
@@ -50,9 +50,10 @@ def chroma_picture(wav: torch.Tensor, # mono waveform
     return F.interpolate(img[None], size=(size, size), mode='nearest')[0]
 
 # %% ../nbs/03_audio2img.ipynb #ffda942d
-def cnn_width(name: str, width: int) -> dict:
-    "The `width` setting for a CNN backbone; the other backbones size themselves in their own terms."
-    return dict(width=width) if name.startswith('cnn') else {}
+def cnn_width(kind: str, name: str, width: int) -> dict:
+    "The `width` setting for a backbone that takes one (the CNNs); the others size themselves in their own terms."
+    cls = REGISTRY.get(kind, {}).get(name)  # an unknown name is left for `create` to report
+    return dict(width=width) if cls is not None and 'width' in inspect.signature(cls).parameters else {}
 
 class Audio2Image(nn.Module):
     "A registered audio encoder and image decoder: normalised log-mel `(b, 1, n_mels, frames)` -> picture `(b, 3, size, size)`."
@@ -64,8 +65,8 @@ class Audio2Image(nn.Module):
                  width: int=32, # channel width of CNN backbones (ignored by the others)
                 ):
         super().__init__()
-        self.encoder = create('audio_encoder', encoder, d=d, n_mels=n_mels, **cnn_width(encoder, width))
-        self.decoder = create('image_decoder', decoder, d=d, size=size, **cnn_width(decoder, width))
+        self.encoder = create('audio_encoder', encoder, d=d, n_mels=n_mels, **cnn_width('audio_encoder', encoder, width))
+        self.decoder = create('image_decoder', decoder, d=d, size=size, **cnn_width('image_decoder', decoder, width))
     def forward(self, mel, lengths=None): return self.decoder(self.encoder(mel, lengths))
 
 def translate(model: nn.Module, # an `Audio2Image`
@@ -231,7 +232,7 @@ def Audio2ImageFlow(encoder: str='cnn', # name of an `audio_encoder` in the regi
                     cond_drop: float=0., # share of training items drawn without their condition (for classifier-free guidance)
                    ) -> FlowTranslator:
     "The generative audio -> picture translator: a registered audio encoder conditioning a flow over `(3, size, size)` pictures."
-    enc = create('audio_encoder', encoder, d=d, n_mels=n_mels, **cnn_width(encoder, width))
+    enc = create('audio_encoder', encoder, d=d, n_mels=n_mels, **cnn_width('audio_encoder', encoder, width))
     return FlowTranslator(enc, (3, size, size), d, width, cond_drop=cond_drop)
 
 # %% ../nbs/03_audio2img.ipynb #41ce75d8

@@ -15,7 +15,8 @@ import torchvision
 # %% auto #0
 __all__ = ['KINDS', 'REGISTRY', 'register', 'create', 'n_params', 'conv_block', 'sinusoids', 'frame_mask', 'masked_mean',
            'AudioCNN', 'AudioBandCNN', 'AudioGRU', 'AudioTransformer', 'ImageCNN', 'ImageResNet18', 'ImageViT',
-           'ImageDecoderCNN', 'MelDecoderCNN', 'MelDecoderGRU', 'MelDecoderTransformer', 'backbone_table']
+           'ImageDecoderCNN', 'MelDecoderCNN', 'MelDecoderGRU', 'MelDecoderTransformer', 'MelDecoderLowRank',
+           'backbone_table']
 
 # %% ../nbs/02_backbones.ipynb #e2210c35
 KINDS = ('audio_encoder', 'image_encoder', 'image_decoder', 'mel_decoder')
@@ -192,6 +193,8 @@ class ImageDecoderCNN(nn.Module):
         self.c0 = chans[0]
     def forward(self, z): return torch.sigmoid(self.out(self.ups(self.stem(z).view(len(z), self.c0, 4, 4))))
 
+def _up_block1d(c): return nn.Sequential(nn.Upsample(scale_factor=2, mode='nearest'), nn.Conv1d(c, c, 5, padding=2, bias=False), nn.BatchNorm1d(c), nn.GELU())
+
 @register('mel_decoder', 'cnn')
 class MelDecoderCNN(nn.Module):
     "1-D CNN over time with the mel bands as channels: linear to a coarse time grid, upsampling convolutions, then a per-frame MLP to the bands."
@@ -199,9 +202,7 @@ class MelDecoderCNN(nn.Module):
         super().__init__()
         self.n_frames, self.c, self.t0 = n_frames, 8*width, math.ceil(n_frames/2**n_up)
         self.stem = nn.Linear(d, self.c*self.t0)
-        block = lambda: nn.Sequential(nn.Upsample(scale_factor=2, mode='nearest'), nn.Conv1d(self.c, self.c, 5, padding=2, bias=False),
-                                      nn.BatchNorm1d(self.c), nn.GELU())
-        self.ups = nn.Sequential(*[block() for _ in range(n_up)])
+        self.ups = nn.Sequential(*[_up_block1d(self.c) for _ in range(n_up)])
         self.out = nn.Sequential(nn.Conv1d(self.c, 32*width, 1), nn.GELU(), nn.Conv1d(32*width, n_mels, 1))  # each frame's bands, from its features
     def forward(self, z):
         x = self.ups(self.stem(z).view(len(z), self.c, self.t0))
@@ -233,6 +234,21 @@ class MelDecoderTransformer(nn.Module):
     def forward(self, z):
         x = self.proj(z)[:, None] + self.pos
         return self.out(self.encoder(x)).transpose(1, 2)[:, None]
+
+@register('mel_decoder', 'lowrank')
+class MelDecoderLowRank(nn.Module):
+    "`rank` separable parts, each a spectrum from the latent times a loudness curve over time from a small 1-D CNN, plus a mean spectrum."
+    def __init__(self, d: int=128, n_mels: int=64, n_frames: int=126, width: int=32, rank: int=16, n_up: int=2):
+        super().__init__()
+        self.n_frames, self.n_mels, self.rank, self.c, self.t0 = n_frames, n_mels, rank, 2*width, math.ceil(n_frames/2**n_up)
+        self.stem = nn.Linear(d, self.c*self.t0)
+        self.ups = nn.Sequential(*[_up_block1d(self.c) for _ in range(n_up)])
+        self.curves = nn.Conv1d(self.c, rank, 1)  # each part's loudness in each frame
+        self.spectra = nn.Sequential(nn.Linear(d, 16*width), nn.GELU(), nn.Linear(16*width, (rank + 1)*n_mels))  # the mean spectrum and each part's
+    def forward(self, z):
+        v = self.curves(self.ups(self.stem(z).view(len(z), self.c, self.t0)))[..., :self.n_frames]  # (b, rank, frames)
+        u = self.spectra(z).view(len(z), self.rank + 1, self.n_mels)  # (b, 1 + rank, n_mels)
+        return (torch.einsum('brf,brt->bft', u[:, 1:], v) + u[:, :1].transpose(1, 2))[:, None]
 
 # %% ../nbs/02_backbones.ipynb #abfc8c47
 def backbone_table(d: int=128, n_mels: int=64, n_frames: int=126, size: int=64) -> str:

@@ -92,8 +92,8 @@ class Image2Audio(nn.Module):
                  width: int=32, # channel width of CNN backbones (ignored by the others)
                 ):
         super().__init__()
-        self.encoder = create('image_encoder', encoder, d=d, **cnn_width(encoder, width))
-        self.decoder = create('mel_decoder', decoder, d=d, n_mels=n_mels, n_frames=n_frames, **cnn_width(decoder, width))
+        self.encoder = create('image_encoder', encoder, d=d, **cnn_width('image_encoder', encoder, width))
+        self.decoder = create('mel_decoder', decoder, d=d, n_mels=n_mels, n_frames=n_frames, **cnn_width('mel_decoder', decoder, width))
         self.n_mels, self.n_frames = n_mels, n_frames
     def forward(self, img): return self.decoder(self.encoder(img))
 
@@ -120,5 +120,5 @@ def Image2AudioFlow(encoder: str='cnn', # name of an `image_encoder` in the regi
                     cond_drop: float=0., # share of training items drawn without their condition (for classifier-free guidance)
                    ) -> FlowTranslator:
     "The generative picture -> sound translator: a registered image encoder conditioning a flow over `(1, n_mels, n_frames)` log-mels."
-    enc = create('image_encoder', encoder, d=d, **cnn_width(encoder, width))
+    enc = create('image_encoder', encoder, d=d, **cnn_width('image_encoder', encoder, width))
     return FlowTranslator(enc, (1, n_mels, n_frames), d, width, value_range=None, cond_drop=cond_drop)
