@@ -25,7 +25,7 @@ __all__ = ['RUN_NAMES', 'QUICK', 'QUICK_EPOCHS', 'config_dir', 'pipeline_configs
 # %% ../nbs/08_pipeline.ipynb #bb21c736
 RUN_NAMES = {'audio2image': 'audio2img', 'image2audio': 'img2audio'}  # direction -> the run's and the config's name
 QUICK = {'audio2image': dict(img_size=32, epochs=12, lr=6e-3, channels_last=True),  # the synthetic world, with PROBE_BARS met (see above)
-         'image2audio': dict(img_size=32, decoder='lowrank', epochs=12)}  # a third of the cnn decoder's step; no channels-last: barely faster for 1-D convolutions
+         'image2audio': dict(img_size=32, decoder='lowrank', epochs=12)}  # its step 0.45 of the cnn decoder's (bench/train_speed.py); no channels-last: barely faster for 1-D convolutions
 QUICK_EPOCHS = 2  # digits or a folder with --quick: a test of the whole path, not a model
 
 def config_dir() -> Path:
