@@ -43,6 +43,7 @@ class BadFileError(ValueError):
     def __init__(self, path, problem):
         self.path, self.problem = Path(path), problem
         super().__init__(f'{path}: {problem}')
+    def __reduce__(self): return type(self), (self.path, self.problem)  # whole again when it comes back from a worker process
 
 # %% ../nbs/01_data.ipynb #b6a6b4e1
 def _wav_shortfall(path) -> int:

@@ -907,12 +907,17 @@ def _test_items(c, data_dir, n, seed):
     ds = PairedFolder(folder, sr=c.sr, dur=c.dur, img_size=c.img_size)
     return ds, list(range(len(ds)))[:n or None], 'folder'
 
+def _read_items(args):
+    "Items `idx` of `ds`, in order: (sound, picture) each (synthesised, or read from their files)."
+    ds, idx = args
+    return [ds[int(i)] for i in idx]
+
 def evaluate(checkpoint, # a run folder, its checkpoints/ or one epoch's folder
              data_dir: str|None=None, # 'synthetic', 'digits' or a folder of test pairs; default: the checkpoint's own data
              n: int|None=None, # items to evaluate; default: all test items (200 for the synthetic world)
              which: str='best', seed: int=0, draws: int=4, steps: int=16, n_iter: int=32,
              judge_cache=None, device=None, guidance: float=1.,
-             workers: int=1, # processes for the probes and the sound measures
+             workers: int=1, # processes that make or read the test items, run the probes and the sound measures
              progress: bool=False, # progress bars for the slow parts
             ) -> tuple:
     "(metrics, files): every number for a checkpoint on its test items, and the sources, outputs and targets to write."
@@ -920,7 +925,7 @@ def evaluate(checkpoint, # a run folder, its checkpoints/ or one epoch's folder
     ck = load_checkpoint(checkpoint, which, device)
     c = ck.config
     ds, idx, kind = _test_items(c, data_dir, n, seed)
-    items = [ds[i] for i in idx]
+    items = [it for part in map_chunks(_read_items, [(ds, part) for part in np.array_split(idx, workers) if len(part)], workers) for it in part]
     wavs, pics = torch.stack([w for w, _ in items]), torch.stack([p for _, p in items]).clamp(0, 1)
     a2i = c.direction == 'audio2image'
     src, tgt = (wavs, pics) if a2i else (pics, wavs)

@@ -119,3 +119,20 @@ def test_loud_outputs_are_scaled_and_listed_and_failures_leave_nothing(tmp_path)
     files['outputs'] = torch.full((2, 8000), float('nan'))  # not a sound: the write fails part way
     with pytest.raises(Exception): write_report(m, files, tmp_path/'r2')
     assert sorted(p.name for p in tmp_path.iterdir()) == ['r']  # no half-written report or temporary folder left
+
+
+@pytest.mark.parametrize('workers', [1, 2])
+def test_a_bad_test_file_is_named_with_any_number_of_workers(runs, tmp_path, capsys, monkeypatch, workers):
+    "A file that cannot be read (NaN samples) stops the evaluation with its name and nothing written, whether read here or in a worker process."
+    import functools
+    import numpy as np, soundfile as sf
+    import synesthesia.data
+    folder = synesthesia.data.make_sample_data(tmp_path/'data', n_train=6, n_val=2)/'train'
+    bad = folder/'audio'/'train_004.wav'  # item 4 of 6: with two workers, the second one reads it
+    sf.write(bad, np.full(16000, np.nan, 'float32'), 16000, subtype='FLOAT')
+    # the folder scan opens every file and would stop at this one first; without it, the file is found when the items are read
+    monkeypatch.setattr(synesthesia.data, 'find_pairs', functools.partial(synesthesia.data.find_pairs, check=False))
+    assert main(['--checkpoint', str(runs/'a2i'), '--output_dir', str(tmp_path/'r'), '--data_dir', str(folder), '--workers', str(workers)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert bad.name in err and 'NaN' in err and err.count('\n') == 0, err
+    assert not (tmp_path/'r').exists()
