@@ -23,7 +23,7 @@ from .audio2img import FlowTranslator, SharpMSE, cnn_width
 __all__ = ['GL_CHUNK', 'I2A_MEL', 'mel_to_audio', 'spectrogram_sound', 'world_sound', 'Image2Audio', 'sonify', 'Image2AudioFlow']
 
 # %% ../nbs/04_img2audio.ipynb #1271d1ea
-GL_CHUNK = 8  # sounds per Griffin-Lim call
+GL_CHUNK = 8  # sounds per Griffin-Lim call on a CPU
 _INVERSE = {}  # (spectral settings, n_iter, device) -> (InverseMelScale, GriffinLim), built once each
 
 def _inverse(mel: MelSpec, n_iter: int, device):
@@ -46,9 +46,11 @@ def mel_to_audio(m: torch.Tensor, # normalised log-mel `(..., n_mels, frames)`, 
     inv, gl = _inverse(mel, n_iter, m.device)
     power = (mel.denormalize(m).exp() - mel.log_offset).clamp_min(0)
     flat = power.reshape(-1, *power.shape[-2:])
+    if not len(flat): return m.new_zeros(*m.shape[:-2], (m.shape[-1] - 1)*mel.hop)  # no spectrograms, no sounds
     mag = inv(flat).sqrt()
-    # Griffin-Lim a few sounds at a time: its STFTs of 64 sounds at once fall out of the CPU's cache (8 at a time: 0.65x the time)
-    wav = torch.cat([gl(mag[lo:lo + GL_CHUNK]) for lo in range(0, len(mag), GL_CHUNK)])
+    # On a CPU, Griffin-Lim a few sounds at a time: the STFTs of 64 sounds at once fall out of its caches (8 at a time: 0.65x the time)
+    k = GL_CHUNK if mag.device.type == 'cpu' else len(mag)
+    wav = torch.cat([gl(mag[lo:lo + k]) for lo in range(0, len(mag), k)])
     return wav.reshape(*m.shape[:-2], -1)  # centred frames: (frames - 1)*hop samples
 
 # %% ../nbs/04_img2audio.ipynb #13e57086

@@ -925,7 +925,7 @@ def evaluate(checkpoint, # a run folder, its checkpoints/ or one epoch's folder
     ck = load_checkpoint(checkpoint, which, device)
     c = ck.config
     ds, idx, kind = _test_items(c, data_dir, n, seed)
-    items = [it for part in map_chunks(_read_items, [(ds, part) for part in np.array_split(idx, workers) if len(part)], workers) for it in part]
+    items = [it for part in map_chunks(_read_items, [(ds, part) for part in np.array_split(idx, max(workers, 1)) if len(part)], workers) for it in part]
     wavs, pics = torch.stack([w for w, _ in items]), torch.stack([p for _, p in items]).clamp(0, 1)
     a2i = c.direction == 'audio2image'
     src, tgt = (wavs, pics) if a2i else (pics, wavs)
