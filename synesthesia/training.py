@@ -35,7 +35,7 @@ __all__ = ['DIRECTION_DEFAULTS', 'CKPT_FILES', 'ConfigError', 'TrainConfig', 'me
            'build_caches', 'n_frames', 'guided_flow', 'build_model', 'build_loss', 'psnr', 'mel_db_error',
            'build_metrics', 'CheckpointError', 'write_checkpoint', 'find_checkpoint', 'read_train_state', 'Checkpoint',
            'load_checkpoint', 'TrainLearner', 'CSVLog', 'Checkpointer', 'resolve_precision', 'resolve_channels_last',
-           'frozen_state', 'EMA', 'NewPairsEachEpoch', 'build_learner', 'train', 'main']
+           'frozen_state', 'EMA', 'NewPairsEachEpoch', 'ReturnFreedMemory', 'build_learner', 'train', 'main']
 
 # %% ../nbs/05_training.ipynb #542df2dc
 class ConfigError(ValueError):
@@ -647,6 +647,21 @@ class NewPairsEachEpoch(Callback):
     "Tells a `ClassPairs` training set which epoch starts, so it draws that epoch's pictures."
     def before_epoch(self): self.dls.train.dataset.set_epoch(self.epoch)
 
+def _malloc_trim():
+    "glibc's `malloc_trim`, or None where the C library has none (macOS, Windows, musl)."
+    import ctypes, ctypes.util
+    try: return ctypes.CDLL(ctypes.util.find_library('c') or 'libc.so.6').malloc_trim
+    except (OSError, AttributeError): return None
+
+class ReturnFreedMemory(Callback):
+    """Every `every` training steps, hand the memory PyTorch has freed back to the system (glibc's `malloc_trim`). On a CPU,
+    glibc keeps freed tensor buffers in its heap between live ones, and a run's resident memory grows epoch after epoch
+    (the quick recipe's sound model: 1.2 GB to 4.7 GB in 12 epochs; with this, 1.2 GB throughout, for ~12 ms a call)."""
+    order = 99
+    def __init__(self, every: int=64, trim=None): self.every, self.trim = every, trim or _malloc_trim()
+    def after_batch(self):
+        if self.training and self.trim is not None and self.iter % self.every == self.every - 1: self.trim(0)
+
 def build_learner(c: TrainConfig, # the run's config
                   dls, # from `build_dls`
                   output_dir=None, # where log.csv and checkpoints/ go; None: neither is written
@@ -661,6 +676,7 @@ def build_learner(c: TrainConfig, # the run's config
     if isinstance(dls.train.dataset, ClassPairs): cbs.append(NewPairsEachEpoch())
     if c.grad_clip: cbs.append(GradientClip(c.grad_clip))
     if c.ema: cbs.append(EMA(c.ema))
+    if dls.device.type == 'cpu': cbs.append(ReturnFreedMemory())
     if precision != 'fp32': cbs.append(MixedPrecision(amp_mode=precision))
     if resolve_channels_last(c, dls.device, precision): cbs.append(ChannelsLast())
     if output_dir is not None:
