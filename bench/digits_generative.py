@@ -28,7 +28,9 @@ from fastai.callback.schedule import fit_one_cycle  # noqa: F401 (patches Learne
 from _common import write_result, ROOT
 from synth_quality import TimeBudget, InMemory
 from synesthesia.core import seed_everything
-from synesthesia.data import DigitPairs, MelSpec, MelCache, pair_dls
+from synesthesia.pairs import DigitPairs
+from synesthesia.signals import MelSpec
+from synesthesia.data import MelCache, pair_dls
 from synesthesia.backbones import create
 from synesthesia.audio2img import Audio2Image, FlowTranslator, FlowMatching
 

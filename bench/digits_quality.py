@@ -28,7 +28,8 @@ import numpy as np
 import torch
 
 from _common import write_result, ROOT
-from synesthesia.data import DigitPairs, load_audio
+from synesthesia.pairs import DigitPairs
+from synesthesia.signals import load_audio
 from synesthesia.training import load_config, train, load_checkpoint, find_checkpoint, speakers, _names
 from synesthesia.audio2img import Retrieval
 from synesthesia.metrics import (evaluate, translate_batch, digit_judge, digit_pictures, digit_log_mels, semantic_accuracy, distribution_scores,

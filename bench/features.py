@@ -15,7 +15,8 @@ import argparse, statistics, time
 import librosa, numpy as np, torch
 from threadpoolctl import threadpool_limits
 from _common import write_result
-from synesthesia.data import MelSpec, SynthWorld
+from synesthesia.signals import MelSpec
+from synesthesia.world import SynthWorld
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])

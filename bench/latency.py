@@ -20,7 +20,7 @@ import torch
 
 from _common import write_result, ROOT
 from synesthesia.core import seed_everything, get_device
-from synesthesia.data import SynthWorld
+from synesthesia.world import SynthWorld
 from synesthesia.training import load_config, build_model, mel_spec, load_checkpoint, Checkpoint
 from synesthesia.metrics import translate_batch
 

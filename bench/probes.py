@@ -9,7 +9,7 @@ only if it reads the truth almost perfectly: the bar is 99% (98% for tempo).
 import argparse, time
 
 from _common import write_result
-from synesthesia.data import SynthWorld, probe_errors, probe_scores
+from synesthesia.world import SynthWorld, probe_errors, probe_scores
 from synesthesia.metrics import map_chunks
 
 BARS = dict(pitch_within_25c=0.99, tempo_within_5pct=0.98, timbre_acc=0.99, shape_acc=0.99, hue_within_10deg=0.99, stripes_exact=0.99)

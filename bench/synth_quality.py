@@ -20,7 +20,9 @@ from fastai.callback.schedule import fit_one_cycle  # noqa: F401 (patches Learne
 
 from _common import write_result, ROOT
 from synesthesia.core import seed_everything
-from synesthesia.data import SynthWorld, MelSpec, MelCache, pair_dls, probe_errors, probe_scores
+from synesthesia.world import SynthWorld, probe_errors, probe_scores
+from synesthesia.signals import MelSpec
+from synesthesia.data import MelCache, pair_dls
 from synesthesia.audio2img import Audio2Image, SharpMSE, Retrieval, spectrogram_picture, chroma_picture
 from synesthesia.img2audio import Image2Audio, I2A_MEL, mel_to_audio, spectrogram_sound, world_sound
 

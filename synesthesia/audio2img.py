@@ -17,7 +17,7 @@ from torch import nn
 from fastai.callback.core import Callback
 
 from .core import DEFAULT_SR
-from .data import MelSpec, load_audio, fit_length
+from .signals import MelSpec, load_audio, fit_length
 from .backbones import REGISTRY, create
 
 # %% auto #0

@@ -14,8 +14,8 @@ import torchaudio
 from torch import nn
 
 from .core import DEFAULT_SR, SHAPES
-from .data import (MelSpec, load_image, synth_audio, probe_image, SynthParams, TIMBRES, TEMPOS, STRIPE_COUNTS,
-                              MIDI_RANGE, LOUDNESS_RANGE, SIZE_RANGE)
+from .signals import MelSpec, load_image
+from .world import synth_audio, probe_image, SynthParams, TIMBRES, TEMPOS, STRIPE_COUNTS, MIDI_RANGE, LOUDNESS_RANGE, SIZE_RANGE
 from .backbones import create
 from .audio2img import FlowTranslator, SharpMSE, cnn_width
 

@@ -13,7 +13,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from .core import DEFAULT_SR, data_root, get_device, seed_everything
-from .data import MelSpec, fit_length, BadFileError, _atomic_write
+from .signals import MelSpec, fit_length, BadFileError
+from .core import atomic_write
 from .backbones import conv_block
 from .training import load_checkpoint, speakers, ConfigError, CheckpointError
 
@@ -327,7 +328,7 @@ def digit_log_mels(ds, mel: MelSpec, cache=None) -> torch.Tensor:
 def _judge_key(**kw) -> str: return hashlib.sha1(json.dumps(kw, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
 def _fsdd_fingerprint(root=None) -> str:
-    from synesthesia.data import fsdd_recordings
+    from synesthesia.pairs import fsdd_recordings
     return hashlib.sha1(''.join(f'{p.name}{p.stat().st_size}' for p, *_ in fsdd_recordings(root)).encode()).hexdigest()[:12]
 
 def digit_judge(modality: str='image', # 'image' (written digits) or 'audio' (spoken digits)
@@ -340,7 +341,7 @@ def digit_judge(modality: str='image', # 'image' (written digits) or 'audio' (sp
                 device=None,
                ) -> ImageNet|AudioNet:
     "A digit classifier that judges translations: trained on data disjoint from what it judges, its test accuracy in `.info`."
-    from synesthesia.data import DigitPairs, MNIST_FILES
+    from synesthesia.pairs import DigitPairs, MNIST_FILES
     if modality not in ('image', 'audio'): raise ValueError(f"modality={modality!r}: expected 'image' or 'audio'")
     epochs = JUDGE_EPOCHS[modality] if epochs is None else epochs
     holdout = 'takes' if modality == 'image' else holdout
@@ -387,8 +388,8 @@ def save_judge(net: ImageNet|AudioNet, folder: str|Path) -> Path:
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
     arch = dict(kind=type(net).__name__, name=net.name, d=net.d, width=net.width, n_classes=net.n_classes)
     if isinstance(net, AudioNet): arch.update(mel=net.mel.to_dict(), dur=net.dur)
-    _atomic_write(folder/'model.safetensors', lambda tmp: save_file({k: v.contiguous() for k, v in net.state_dict().items()}, tmp))
-    _atomic_write(folder/'info.json', lambda tmp: Path(tmp).write_text(json.dumps(dict(arch=arch, info=net.info, sha256=net.hash), indent=2)))
+    atomic_write(folder/'model.safetensors', lambda tmp: save_file({k: v.contiguous() for k, v in net.state_dict().items()}, tmp))
+    atomic_write(folder/'info.json', lambda tmp: Path(tmp).write_text(json.dumps(dict(arch=arch, info=net.info, sha256=net.hash), indent=2)))
     return folder
 
 def load_judge(folder: str|Path) -> ImageNet|AudioNet:
@@ -802,7 +803,7 @@ PROBE_BARS = {'audio2image': dict(hue_within_15deg=0.95, shape_acc=0.95, stripes
 
 def _probe_items(args):
     "Probe errors of a chunk of items: (params, pictures or None, sounds or None, sr)."
-    from synesthesia.data import probe_errors
+    from synesthesia.world import probe_errors
     params, pictures, sounds, sr = args
     return [probe_errors(p, img=None if pictures is None else pictures[i], wav=None if sounds is None else sounds[i], sr=sr) for i, p in enumerate(params)]
 
@@ -814,7 +815,7 @@ def probe_report(params: list, # the `SynthParams` of each source
                  progress: bool=False, # a progress bar over the items
                 ) -> dict:
     "`probe_scores` of the outputs, at the probes' own tolerances and at the models' (`TRANSLATION_TOLERANCES`), each share with a bootstrap 95% interval."
-    from synesthesia.data import probe_scores
+    from synesthesia.world import probe_scores
     n, size = len(params), 25
     chunks = [(params[lo:lo + size], None if pictures is None else pictures[lo:lo + size], None if sounds is None else sounds[lo:lo + size], sr)
               for lo in range(0, n, size)]
@@ -893,7 +894,8 @@ def classwise_kid(extractor: Extractor, generated, labels, reference, reference_
 
 def _test_items(c, data_dir, n, seed):
     "(dataset, indices, kind): the items a checkpoint is evaluated on."
-    from synesthesia.data import SynthWorld, DigitPairs, PairedFolder
+    from synesthesia.world import SynthWorld
+    from synesthesia.pairs import DigitPairs, PairedFolder
     data = data_dir or c.data
     if data == 'synthetic':
         ds = SynthWorld(n=n or 200, seed=c.world_seed + 2, sr=c.sr, dur=c.dur, img_size=c.img_size)
@@ -1013,7 +1015,7 @@ def write_report(metrics: dict, files: dict, output_dir, overwrite: bool=False, 
     return out/'report.html'
 
 def _write_report(metrics, files, tmp, show):
-    from synesthesia.data import save_image, save_audio
+    from synesthesia.signals import save_image, save_audio
     for sub in ('sources', 'outputs', 'targets', 'spectrograms'): (tmp/sub).mkdir(parents=True)
     scaled = metrics.setdefault('files_scaled', {})  # sounds louder than full scale, written quieter (the metrics used them as they were)
     a2i, sr, mel = files['a2i'], files['sr'], files['mel']

@@ -12,7 +12,8 @@ from pathlib import Path
 import torch
 
 from .core import get_device
-from .data import BadFileError, find_pairs
+from .signals import BadFileError
+from .pairs import find_pairs
 from .training import (TrainConfig, ConfigError, CheckpointError, load_config, config_dict, train, find_checkpoint,
                                   read_yaml, make_config, build_caches)
 from .metrics import evaluate, write_report, PROBE_BARS, _headline
@@ -62,7 +63,7 @@ def check_data(data: str, val: str|None=None) -> str:
     "A one-line description of the data the pipeline will use; a clear error if it cannot be used."
     if data == 'synthetic': return 'the synthetic world (generated; nothing to read)'
     if data == 'digits':
-        from synesthesia.data import DigitPairs
+        from synesthesia.pairs import DigitPairs
         ds = DigitPairs('train')
         return f'spoken digits x written digits in {ds.root}: {len(ds)} training pairs'
     parts = []

@@ -23,8 +23,11 @@ from fastai.distributed import DistributedDL  # also patches Learner.distrib_ctx
 from safetensors.torch import load_file, save_file
 
 from .core import DEFAULT_SR, get_device, seed_everything
-from .data import (DIRECTIONS, HOLDOUTS, MelSpec, MelCache, SynthWorld, DigitPairs, ClassPairs, PairedFolder, BadFileError,
-                              pair_dls, _atomic_write)
+from .data import DIRECTIONS, MelCache, pair_dls
+from .pairs import HOLDOUTS, DigitPairs, ClassPairs, PairedFolder
+from .signals import MelSpec, BadFileError
+from .world import SynthWorld
+from .core import atomic_write
 from .backbones import REGISTRY, n_params
 from .audio2img import Audio2Image, Audio2ImageFlow, FlowTranslator, SharpMSE, FlowMatching
 from .img2audio import Image2Audio, Image2AudioFlow, I2A_MEL
@@ -237,7 +240,7 @@ def config_dict(c: TrainConfig) -> dict:
     return asdict(c)
 def save_config(c: TrainConfig, path) -> Path:
     "Write `c` as YAML, every key, atomically."
-    _atomic_write(path, lambda tmp: Path(tmp).write_text(yaml.safe_dump(config_dict(c), sort_keys=False)))
+    atomic_write(path, lambda tmp: Path(tmp).write_text(yaml.safe_dump(config_dict(c), sort_keys=False)))
     return Path(path)
 
 # %% ../nbs/05_training.ipynb #080424b3
@@ -533,7 +536,7 @@ def _trim_log(path, epochs: int):
     if not path.is_file(): return
     lines = path.read_text().splitlines(keepends=True)
     keep = lines[:1] + [l for l in lines[1:] if l.split(',', 1)[0].isdigit() and int(l.split(',', 1)[0]) < epochs]
-    if keep != lines: _atomic_write(path, lambda tmp: Path(tmp).write_text(''.join(keep)))
+    if keep != lines: atomic_write(path, lambda tmp: Path(tmp).write_text(''.join(keep)))
 
 # %% ../nbs/05_training.ipynb #6f1ffa67
 class Checkpointer(Callback):
@@ -576,7 +579,7 @@ class Checkpointer(Callback):
         name = f'epoch-{self.epoch + 1:04d}'
         write_checkpoint(self.folder/name, self.model, self.config, self.dls.mel, self.state())
         pointers = ['last'] + (['best'] if improved else [])
-        for p in pointers: _atomic_write(self.folder/p, lambda tmp: Path(tmp).write_text(name + '\n'))
+        for p in pointers: atomic_write(self.folder/p, lambda tmp: Path(tmp).write_text(name + '\n'))
         best = self.folder/'best'  # missing until valid_loss is a number (a first epoch can diverge)
         keep = {name} | ({best.read_text().strip()} if best.is_file() else set())
         epochs = sorted(p.name for p in self.folder.glob('epoch-*'))

@@ -17,9 +17,8 @@ import ipywidgets as W
 from IPython.display import Audio, HTML, display, clear_output
 
 from .core import DEFAULT_SR, SHAPES
-from .data import (MelSpec, SynthParams, synth_audio, synth_image, load_audio, load_image, BadFileError,
-                              AUDIO_EXTS, IMAGE_EXTS, MIDI_RANGE, PITCH_CLASSES, TIMBRES, TEMPOS, LOUDNESS_RANGE, OCTAVE_LIGHTNESS,
-                              STRIPE_COUNTS, SIZE_RANGE)
+from .signals import MelSpec, load_audio, load_image, BadFileError, AUDIO_EXTS, IMAGE_EXTS
+from .world import SynthParams, synth_audio, synth_image, MIDI_RANGE, PITCH_CLASSES, TIMBRES, TEMPOS, LOUDNESS_RANGE, OCTAVE_LIGHTNESS, STRIPE_COUNTS, SIZE_RANGE
 from .training import Checkpoint
 from .metrics import model_inputs, translate_batch
 from .img2audio import mel_to_audio, spectrogram_sound

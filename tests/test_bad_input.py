@@ -8,8 +8,8 @@ import torch
 from PIL import Image
 
 from synesthesia.core import sine, shape_image
-from synesthesia.data import (BadFileError, load_audio, load_image, save_audio, save_image, find_pairs, PairedFolder,
-                              read_idx, fsdd_recordings, MAX_AUDIO_SECONDS)
+from synesthesia.signals import BadFileError, load_audio, load_image, save_audio, save_image, MAX_AUDIO_SECONDS
+from synesthesia.pairs import find_pairs, PairedFolder, read_idx, fsdd_recordings
 
 SR = 16000
 

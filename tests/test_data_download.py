@@ -3,7 +3,8 @@ import io, os, zipfile
 from pathlib import Path
 
 import pytest
-from synesthesia.data import download_digits, DigitPairs, MNIST_FILES, BadFileError
+from synesthesia.pairs import download_digits, DigitPairs, MNIST_FILES
+from synesthesia.signals import BadFileError
 
 SHARED = Path(os.environ.get('SYNESTHESIA_DATA', Path(__file__).resolve().parents[2]/'shared'/'data'))
 pytestmark = pytest.mark.skipif(not (SHARED/'fsdd'/'recordings').is_dir(), reason='needs the shared spoken and written digits')

@@ -94,7 +94,7 @@ def test_damaged_checkpoint_is_refused(runs, tmp_path, capsys):
 def test_cycle_consistency_scores_both_round_trips(runs):
     import torch
     from synesthesia.training import load_checkpoint
-    from synesthesia.data import SynthWorld
+    from synesthesia.world import SynthWorld
     from synesthesia.metrics import cycle_consistency
     a2i, i2a = load_checkpoint(runs/'a2i', device='cpu'), load_checkpoint(runs/'i2a', device='cpu')
     w = SynthWorld(n=6, seed=9, dur=1., img_size=32)
@@ -107,7 +107,7 @@ def test_cycle_consistency_scores_both_round_trips(runs):
 
 def test_loud_outputs_are_scaled_and_listed_and_failures_leave_nothing(tmp_path):
     import torch
-    from synesthesia.data import MelSpec, load_audio
+    from synesthesia.signals import MelSpec, load_audio
     from synesthesia.metrics import write_report
     m = dict(direction='image2audio', head='flow', data='digits', checkpoint='x/epoch-0001', n=2, seed=0)
     files = dict(names=['a', 'b'], sources=torch.rand(2, 3, 32, 32), outputs=torch.stack([torch.full((8000,), 0.5), torch.full((8000,), 1.5)]),
@@ -127,11 +127,11 @@ def test_a_bad_test_file_is_named_with_any_number_of_workers(runs, tmp_path, cap
     import functools
     import numpy as np, soundfile as sf
     import synesthesia.data
-    folder = synesthesia.data.make_sample_data(tmp_path/'data', n_train=6, n_val=2)/'train'
+    folder = synesthesia.pairs.make_sample_data(tmp_path/'data', n_train=6, n_val=2)/'train'
     bad = folder/'audio'/'train_004.wav'  # item 4 of 6: with two workers, the second one reads it
     sf.write(bad, np.full(16000, np.nan, 'float32'), 16000, subtype='FLOAT')
     # the folder scan opens every file and would stop at this one first; without it, the file is found when the items are read
-    monkeypatch.setattr(synesthesia.data, 'find_pairs', functools.partial(synesthesia.data.find_pairs, check=False))
+    monkeypatch.setattr(synesthesia.pairs, "find_pairs", functools.partial(synesthesia.pairs.find_pairs, check=False))
     assert main(['--checkpoint', str(runs/'a2i'), '--output_dir', str(tmp_path/'r'), '--data_dir', str(folder), '--workers', str(workers)]) == 2
     err = capsys.readouterr().err.strip()
     assert bad.name in err and 'NaN' in err and err.count('\n') == 0, err

@@ -8,7 +8,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from synesthesia.data import SynthWorld
+from synesthesia.world import SynthWorld
 from synesthesia.training import load_checkpoint
 from synesthesia.metrics import model_inputs, translate_batch
 

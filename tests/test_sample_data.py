@@ -3,7 +3,8 @@ import json
 
 import torch
 from conftest import ROOT
-from synesthesia.data import make_sample_data, find_pairs, PairedFolder, pair_dls
+from synesthesia.pairs import make_sample_data, find_pairs, PairedFolder
+from synesthesia.data import pair_dls
 
 DATA = ROOT/'data'
 

@@ -9,7 +9,7 @@ import yaml
 
 from synesthesia.training import (make_config, load_config, build_model, write_checkpoint, load_checkpoint, read_train_state, find_checkpoint,
                                   train, main, CheckpointError, TrainConfig, Checkpointer)
-from synesthesia.data import MelSpec
+from synesthesia.signals import MelSpec
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ['--set', 'n_train=256', 'n_valid=32', 'img_size=32', 'd=16', 'width=4']
@@ -206,7 +206,8 @@ def test_python_m_and_help():
 def test_folder_cache_follows_the_files(tmp_path):
     "A cached folder is rebuilt when a file in it changes, never read stale; a folder without --val_dir is split by seed."
     import shutil
-    from synesthesia.data import MelCache, PairedFolder
+    from synesthesia.data import MelCache
+    from synesthesia.pairs import PairedFolder
     from synesthesia.training import build_datasets, Split
     data = tmp_path/'pairs'
     shutil.copytree(ROOT/'data'/'train', data)
@@ -287,7 +288,7 @@ def test_class_pairing_draws_new_pictures_each_epoch(tmp_path):
     from synesthesia.core import data_root
     if not (data_root()/'fsdd'/'recordings').is_dir(): pytest.skip('the digits data is not in $SYNESTHESIA_DATA')
     from fastai.basics import Callback
-    from synesthesia.data import ClassPairs
+    from synesthesia.pairs import ClassPairs
     from synesthesia.training import build_dls, build_learner
     c = load_config(ROOT/'configs'/'digits_img2audio.yaml', dict(voices='jackson', pairing='class', epochs=2, d=16, width=4, cache_dir=str(tmp_path)))
     dls = build_dls(c, device='cpu')

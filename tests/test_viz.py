@@ -6,7 +6,8 @@ import soundfile as sf
 import torch
 
 from synesthesia.audio2img import chroma_picture
-from synesthesia.data import SynthParams, synth_image, save_audio, save_image, probe_image
+from synesthesia.world import SynthParams, synth_image, probe_image
+from synesthesia.signals import save_audio, save_image
 from synesthesia.img2audio import world_sound
 from synesthesia.viz import (sound_explorer, picture_explorer, upload_explorer, picture_params, show_translations, hear,
                              Explorer)
