@@ -32,7 +32,8 @@ from synesthesia.pairs import DigitPairs
 from synesthesia.signals import MelSpec
 from synesthesia.data import MelCache, pair_dls
 from synesthesia.backbones import create
-from synesthesia.audio2img import Audio2Image, FlowTranslator, FlowMatching
+from synesthesia.audio2img import Audio2Image
+from synesthesia.heads import FlowTranslator, FlowMatching
 
 SIZE = 32
 
@@ -42,7 +43,7 @@ def picture(a: np.ndarray) -> torch.Tensor:
 
 def classifier(width=32):
     "A small CNN digit classifier over (3, 32, 32) pictures."
-    return nn.Sequential(create('image_encoder', 'cnn', d=128, width=width), nn.ReLU(), nn.Linear(128, 10))
+    return nn.Sequential(create('image_encoder', 'cnn', latent_dim=128, width=width), nn.ReLU(), nn.Linear(128, 10))
 
 def train_classifier(ds, epochs, seed=0):
     "Fit the classifier on every written digit of the training images' pool (not only those paired with recordings)."
@@ -101,15 +102,15 @@ def main():
     g = torch.Generator().manual_seed(0)
     real_div = np.mean([mean_pairwise_l1(real_test[real_labels == d][torch.randperm(int((real_labels == d).sum()), generator=g)[:a.draws]]) for d in range(10)])
     res['real_digits_same_class_l1'] = round(float(real_div), 4)
-    dls = pair_dls(tr, sets['valid'], 'audio2image', bs=32, mel=mel, shift=0.05, device='cpu', seed=0)
+    dls = pair_dls(tr, sets['valid'], 'audio2img', bs=32, mel=mel, shift=0.05, device='cpu', seed=0)
     test_mels = dls.mel.normalize(te.mels)[:, None]
     det = None
     for name, flow in (('deterministic', False), ('flow', True)):
         seed_everything(0)
         if not flow: model = Audio2Image(size=SIZE)
         else:  # the deterministic head's encoder already tells the spoken digits apart
-            enc = copy.deepcopy(det.encoder) if a.flow_encoder == 'deterministic' else create('audio_encoder', 'cnn', d=128, width=32)
-            model = FlowTranslator(enc, (3, SIZE, SIZE), d=128, width=32, guide=det if a.flow_guide else None)
+            enc = copy.deepcopy(det.encoder) if a.flow_encoder == 'deterministic' else create('audio_encoder', 'cnn', latent_dim=128, width=32)
+            model = FlowTranslator(enc, (3, SIZE, SIZE), latent_dim=128, width=32, guide=det if a.flow_guide else None)
         learn, info = fit(model, dls, a.flow_epochs if flow else a.epochs, a.budget, flow)
         if not flow: det = model
         if flow: info.update(encoder='the deterministic head\'s trained encoder, fine-tuned' if a.flow_encoder == 'deterministic'

@@ -10,7 +10,7 @@ Trains, through `synesthesia.training` and the configs in configs/, on spoken x 
   semantic accuracy and FD move with the guidance weight on the test split (reported, not chosen on);
 - image->audio, deterministic head (configs/digits_img2audio.yaml), on held-out takes: the config's voice is the model,
   and each of the other four voices is trained and scored the same way beside it.
-Every model is scored by `synesthesia.metrics.evaluate` (the same code as `synesthesia_evaluate`): semantic accuracy by
+Every model is scored by `synesthesia.evaluation.evaluate` (the same code as `synesthesia_evaluate`): semantic accuracy by
 the digit judges (trained on data disjoint from what they judge; their accuracy and weight hashes are recorded), FD and
 KID against real test digits or recordings on the judge's and on training-free features, class-conditional KID.
 The retrieval baseline (the training pair whose source is nearest in the trained model's own encoder) is scored the
@@ -30,10 +30,14 @@ import torch
 from _common import write_result, ROOT
 from synesthesia.pairs import DigitPairs
 from synesthesia.signals import load_audio
-from synesthesia.training import load_config, train, load_checkpoint, find_checkpoint, speakers, _names
-from synesthesia.audio2img import Retrieval
-from synesthesia.metrics import (evaluate, translate_batch, digit_judge, digit_pictures, digit_log_mels, semantic_accuracy, distribution_scores,
-                                 classwise_kid, diversity, random_image_net, random_audio_net, MFCCStats, frechet_distance)
+from synesthesia.config import load_config, speakers, build_datasets
+from synesthesia.training import train
+from synesthesia.inference import load_checkpoint, find_checkpoint, translate_batch
+from synesthesia.heads import Retrieval
+from synesthesia.evaluation import evaluate, distribution_scores, classwise_kid, diversity
+from synesthesia.judges import digit_judge, digit_pictures, digit_log_mels, semantic_accuracy
+from synesthesia.extractors import random_image_net, random_audio_net, MFCCStats
+from synesthesia.measures import frechet_distance
 
 SPEAKERS = ('jackson', 'lucas', 'nicolas', 'theo', 'yweweler')
 FLOW_STEPS = (16, 32, 64, 128)  # the flow's Euler steps tried on the validation split
@@ -66,15 +70,14 @@ def accuracy_record(m, train_seconds, **more):
 
 def run_splits(c):
     "A run's own training pairs and its test pairs (the test split keeps every voice)."
-    kw = dict(holdout=c.holdout, test_speakers=speakers(c), voices=_names(c.voices) or None, sr=c.sr, dur=c.dur, img_size=c.img_size)
-    return DigitPairs('train', **kw), DigitPairs('test', **kw)
+    return build_datasets(c, 'train', 'test')
 
 def retrieval(run, judge_cache, seed=0):
     "The retrieval baseline for a trained run: each test source answered with the target of its nearest training pair."
     ck = load_checkpoint(run, device='cpu')
     c = ck.config
     tr, te = run_splits(c)
-    a2i = c.direction == 'audio2image'
+    a2i = c.direction == 'audio2img'
     if a2i:
         r = Retrieval(ck.model.encoder, ck.mel.normalize(digit_log_mels(tr, ck.mel)), tr.image)
         out = r(ck.mel.normalize(digit_log_mels(te, ck.mel)))
@@ -82,9 +85,9 @@ def retrieval(run, judge_cache, seed=0):
         extractors = [digit_judge('image', cache=judge_cache), random_image_net()]
     else:
         pics = torch.stack([te.image(i) for i in range(len(te))])
-        r = Retrieval(ck.model.encoder, torch.stack([tr.image(i) for i in range(len(tr))]), lambda i: load_audio(tr.recs[i][0], c.sr, c.dur, crop='center'))
+        r = Retrieval(ck.model.encoder, torch.stack([tr.image(i) for i in range(len(tr))]), lambda i: load_audio(tr.recs[i][0], c.mel.sr, c.dur, crop='center'))
         out = r(pics)
-        real = torch.stack([load_audio(rec[0], c.sr, c.dur, crop='center') for rec in te.recs])
+        real = torch.stack([load_audio(rec[0], c.mel.sr, c.dur, crop='center') for rec in te.recs])
         real_labels = te.labels
         extractors = [digit_judge('audio', holdout=c.holdout, cache=judge_cache), random_audio_net(), MFCCStats()]
     labels = torch.as_tensor(te.labels)
@@ -99,7 +102,7 @@ def flow_sampling_by_validation(run, judge_cache, seed=0, n=250):
     (unguided), then, at the steps chosen, for each guidance weight in GUIDANCE (a flow trained with cond_drop). The test split must not choose."""
     ck = load_checkpoint(run, device='cpu')
     c = ck.config
-    va = DigitPairs('valid', holdout=c.holdout, sr=c.sr, dur=c.dur, img_size=c.img_size)
+    va = DigitPairs('valid', holdout=c.holdout, sr=c.mel.sr, dur=c.dur, img_size=c.img_size)
     idx = sorted(np.random.default_rng(seed).choice(len(va), min(n, len(va)), replace=False).tolist())
     wavs, real = torch.stack([va[i][0] for i in idx]), digit_pictures(va)[0]
     judge = digit_judge('image', holdout=c.holdout, cache=judge_cache)
@@ -113,7 +116,7 @@ def guidance_tradeoff(run, steps, judge_cache, seed=0):
     "Semantic accuracy and FD/KID on the judge for each guidance weight in GUIDANCE, on the test items: what guidance buys and costs (no choice is made here)."
     ck = load_checkpoint(run, device='cpu')
     c = ck.config
-    te = DigitPairs('test', holdout=c.holdout, sr=c.sr, dur=c.dur, img_size=c.img_size)
+    te = DigitPairs('test', holdout=c.holdout, sr=c.mel.sr, dur=c.dur, img_size=c.img_size)
     wavs, labels, real = torch.stack([te[i][0] for i in range(len(te))]), torch.as_tensor(te.labels), digit_pictures(te)[0]
     judge, res = digit_judge('image', holdout=c.holdout, cache=judge_cache), {}
     for w in GUIDANCE:
@@ -127,7 +130,7 @@ def validation_accuracy(run, judge_cache, seed=0):
     the number to choose a voice by, since the test split must not choose."""
     ck = load_checkpoint(run, device='cpu')
     c = ck.config
-    va = DigitPairs('valid', holdout=c.holdout, test_speakers=speakers(c), sr=c.sr, dur=c.dur, img_size=c.img_size)
+    va = DigitPairs('valid', holdout=c.holdout, test_speakers=speakers(c), sr=c.mel.sr, dur=c.dur, img_size=c.img_size)
     out = translate_batch(ck, torch.stack([va.image(i) for i in range(len(va))]), seed=seed)
     return semantic_accuracy(digit_judge('audio', holdout=c.holdout, cache=judge_cache), out, torch.as_tensor(va.labels), seed=seed)['accuracy']
 
@@ -214,8 +217,8 @@ def main():
 
     s = fit('digits_audio2img.yaml', runs/'a2i', seed=a.seed)
     m, _ = evaluate(runs/'a2i', seed=a.seed, judge_cache=a.judge_cache, device='cpu')
-    res['audio2image_takes'] = dict(keep(m), train_seconds=s, retrieval=retrieval(runs/'a2i', a.judge_cache, a.seed))
-    print('a2i takes', m['semantic']['accuracy'], 'retrieval', res['audio2image_takes']['retrieval']['semantic']['accuracy'], flush=True)
+    res['audio2img_takes'] = dict(keep(m), train_seconds=s, retrieval=retrieval(runs/'a2i', a.judge_cache, a.seed))
+    print('a2i takes', m['semantic']['accuracy'], 'retrieval', res['audio2img_takes']['retrieval']['semantic']['accuracy'], flush=True)
 
     s = fit('digits_audio2img_flow.yaml', runs/'a2i_flow', seed=a.seed, guide=str(runs/'a2i'))
     steps = flow_sampling_by_validation(runs/'a2i_flow', a.judge_cache, a.seed)
@@ -223,20 +226,20 @@ def main():
     m, _ = evaluate(runs/'a2i_flow', seed=a.seed, steps=steps['chosen'], guidance=steps['guidance'], judge_cache=a.judge_cache, device='cpu')
     real, labels = digit_pictures(DigitPairs('test', img_size=32))
     groups = torch.cat([real[labels == d][:4*((labels == d).sum()//4)].reshape(-1, 4, *real.shape[1:]) for d in range(10)])  # 4 real digits of one class each
-    res['audio2image_flow_takes'] = dict(keep(m), flow_steps=steps['chosen'], flow_guidance=steps['guidance'], steps_by_validation=steps, train_seconds=s,
+    res['audio2img_flow_takes'] = dict(keep(m), flow_steps=steps['chosen'], flow_guidance=steps['guidance'], steps_by_validation=steps, train_seconds=s,
                                          real_same_class_diversity=diversity(groups, seed=a.seed))
     if len(steps['fd_by_guidance']) > 1:  # a flow trained with cond_drop
-        res['audio2image_flow_takes']['guidance_tradeoff'] = guidance_tradeoff(runs/'a2i_flow', steps['chosen'], a.judge_cache, a.seed)
+        res['audio2img_flow_takes']['guidance_tradeoff'] = guidance_tradeoff(runs/'a2i_flow', steps['chosen'], a.judge_cache, a.seed)
     print('a2i flow', m['semantic']['accuracy'], flush=True)
-    res['audio2image_at_10d'] = at_ten_d(runs/'a2i', runs/'a2i_flow', steps['chosen'], steps['guidance'], a.judge_cache, a.seed)
-    print('a2i at N =', res['audio2image_at_10d']['n'], 'FD', {k: round(v['distribution'][judges['image']['tag']]['fd'], 2)
-          for k, v in res['audio2image_at_10d']['systems'].items()}, 'noise', res['audio2image_at_10d']['fd_noise'], flush=True)
+    res['audio2img_at_10d'] = at_ten_d(runs/'a2i', runs/'a2i_flow', steps['chosen'], steps['guidance'], a.judge_cache, a.seed)
+    print('a2i at N =', res['audio2img_at_10d']['n'], 'FD', {k: round(v['distribution'][judges['image']['tag']]['fd'], 2)
+          for k, v in res['audio2img_at_10d']['systems'].items()}, 'noise', res['audio2img_at_10d']['fd_noise'], flush=True)
 
     s = fit('digits_img2audio.yaml', runs/'i2a', seed=a.seed)
     m, _ = evaluate(runs/'i2a', seed=a.seed, judge_cache=a.judge_cache, device='cpu')
     voice = load_config(ROOT/'configs'/'digits_img2audio.yaml').voices
-    res['image2audio_takes'] = dict(keep(m), voice=voice, train_seconds=s, retrieval=retrieval(runs/'i2a', a.judge_cache, a.seed))
-    print('i2a takes', voice, m['semantic']['accuracy'], 'retrieval', res['image2audio_takes']['retrieval']['semantic']['accuracy'], flush=True)
+    res['img2audio_takes'] = dict(keep(m), voice=voice, train_seconds=s, retrieval=retrieval(runs/'i2a', a.judge_cache, a.seed))
+    print('i2a takes', voice, m['semantic']['accuracy'], 'retrieval', res['img2audio_takes']['retrieval']['semantic']['accuracy'], flush=True)
     by_voice = {voice: accuracy_record(m, s, validation_accuracy=validation_accuracy(runs/'i2a', a.judge_cache, a.seed))}
     for spk in SPEAKERS:  # the same config in each of the other voices: how much the choice of voice matters
         if spk == voice: continue
@@ -244,7 +247,7 @@ def main():
         m, _ = evaluate(runs/f'i2a_{spk}', seed=a.seed, judge_cache=a.judge_cache, device='cpu')
         by_voice[spk] = accuracy_record(m, s, validation_accuracy=validation_accuracy(runs/f'i2a_{spk}', a.judge_cache, a.seed))
         print('i2a takes, voice', spk, by_voice[spk]['semantic_accuracy'], flush=True)
-    res['image2audio_voices'] = dict(per_voice=by_voice, mean_semantic_accuracy=float(np.mean([v['semantic_accuracy'] for v in by_voice.values()])))
+    res['img2audio_voices'] = dict(per_voice=by_voice, mean_semantic_accuracy=float(np.mean([v['semantic_accuracy'] for v in by_voice.values()])))
 
     loso = {}
     for spk in a.speakers.split(','):
@@ -252,7 +255,7 @@ def main():
         m, _ = evaluate(runs/f'a2i_{spk}', seed=a.seed, judge_cache=a.judge_cache, device='cpu')
         loso[spk] = accuracy_record(m, s)
         print('a2i held-out speaker', spk, loso[spk]['semantic_accuracy'], flush=True)
-    res['audio2image_speakers'] = dict(per_speaker=loso, mean_semantic_accuracy=float(np.mean([v['semantic_accuracy'] for v in loso.values()])))
+    res['audio2img_speakers'] = dict(per_speaker=loso, mean_semantic_accuracy=float(np.mean([v['semantic_accuracy'] for v in loso.values()])))
     res['seconds'] = round(time.time() - t_all, 1)
     res['runs'] = str(runs)
     write_result('digits_quality', res)

@@ -3,7 +3,7 @@
     python bench/latency.py                      # CPU: bench/results/latency_cpu.json
     python bench/latency.py --device cuda        # GPU: bench/results/latency_gpu.json
 
-Times what a caller waits for, end to end, with `synesthesia.metrics.translate_batch` (the path `synesthesia_evaluate`
+Times what a caller waits for, end to end, with `synesthesia.inference.translate_batch` (the path `synesthesia_evaluate`
 and the widgets use): audio->image from a two-second waveform (log-mel, normalisation, encoder, decoder) to a picture;
 image->audio from a picture (encoder, mel decoder, `--n_iter` rounds of Griffin-Lim) to a two-second waveform. The
 models are the default configs' (`configs/audio2img.yaml`, `configs/img2audio.yaml`), built with their seed: latency
@@ -21,17 +21,17 @@ import torch
 from _common import write_result, ROOT
 from synesthesia.core import seed_everything, get_device
 from synesthesia.world import SynthWorld
-from synesthesia.training import load_config, build_model, mel_spec, load_checkpoint, Checkpoint
-from synesthesia.metrics import translate_batch
+from synesthesia.config import load_config, build_model
+from synesthesia.inference import load_checkpoint, Checkpoint, translate_batch
 
-BARS = dict(audio2image_ms=20., image2audio_2s_ms=300.)  # the pipeline issue's bars, on a 2-core CPU
+BARS = dict(audio2img_ms=20., img2audio_2s_ms=300.)  # the pipeline issue's bars, on a 2-core CPU
 
 def checkpoint(config, run, device):
     "A trained run's best checkpoint, or the config's model as it is built (its seed's weights)."
     if run: return load_checkpoint(run, device=device)
     c = load_config(config)
     seed_everything(c.seed)
-    return Checkpoint(build_model(c).to(device).eval(), c, mel_spec(c), Path(config), {})
+    return Checkpoint(build_model(c).to(device).eval(), c, c.mel, Path(config), {})
 
 def percentiles(ts):
     ms = 1000*np.array(ts)
@@ -52,7 +52,7 @@ def main():
     device = get_device(a.device)
     cuda = device.type == 'cuda'
     a2i, i2a = checkpoint(a.a2i_config, a.a2i, device), checkpoint(a.i2a_config, a.i2a, device)
-    world = SynthWorld(n=a.repeats + a.warmup, seed=a.seed, sr=a2i.config.sr, dur=a2i.config.dur, img_size=i2a.config.img_size)
+    world = SynthWorld(n=a.repeats + a.warmup, seed=a.seed, sr=a2i.config.mel.sr, dur=a2i.config.dur, img_size=i2a.config.img_size)
     wavs = [world.sound(i)[None].to(device) for i in range(len(world))]
     pics = [world.image(i)[None].to(device) for i in range(len(world))]
     seconds_out = i2a.config.dur
@@ -70,19 +70,19 @@ def main():
         ta, pic = timed(run_a2i, wavs[i])
         ti, wav = timed(run_i2a, pics[i])
         if i >= a.warmup: t_a2i.append(ta); t_i2a.append(ti)
-    assert pic.shape[-3:] == (3, a2i.config.img_size, a2i.config.img_size) and wav.shape[-1] >= int(seconds_out*i2a.config.sr)*0.99, (pic.shape, wav.shape)
+    assert pic.shape[-3:] == (3, a2i.config.img_size, a2i.config.img_size) and wav.shape[-1] >= int(seconds_out*i2a.config.mel.sr)*0.99, (pic.shape, wav.shape)
     res_a2i, res_i2a = percentiles(t_a2i), percentiles(t_i2a)
     res_i2a['per_second_of_audio_ms'] = round(res_i2a['median_ms']/seconds_out, 2)
     result = dict(device=str(device), torch_threads=torch.get_num_threads(), batch_size=1, repeats=a.repeats, warmup=a.warmup,
-                  audio2image=dict(res_a2i, input_seconds=a2i.config.dur, picture=a2i.config.img_size, model=a.a2i or Path(a.a2i_config).name,
+                  audio2img=dict(res_a2i, input_seconds=a2i.config.dur, picture=a2i.config.img_size, model=a.a2i or Path(a.a2i_config).name,
                                    n_params=sum(p.numel() for p in a2i.model.parameters())),
-                  image2audio=dict(res_i2a, output_seconds=seconds_out, griffin_lim_rounds=a.n_iter, n_mels=i2a.mel.n_mels,
+                  img2audio=dict(res_i2a, output_seconds=seconds_out, griffin_lim_rounds=a.n_iter, n_mels=i2a.mel.n_mels,
                                    model=a.i2a or Path(a.i2a_config).name, n_params=sum(p.numel() for p in i2a.model.parameters())),
-                  seeds=dict(world=a.seed, models=dict(audio2image=a2i.config.seed, image2audio=i2a.config.seed)),
+                  seeds=dict(world=a.seed, models=dict(audio2img=a2i.config.seed, img2audio=i2a.config.seed)),
                   what='median wall time of one translation at batch 1, input tensor to output tensor, through translate_batch')
     if not cuda and seconds_out == 2.:
         result['bars'] = BARS
-        result['meets_bars'] = dict(audio2image=res_a2i['median_ms'] < BARS['audio2image_ms'], image2audio=res_i2a['median_ms'] < BARS['image2audio_2s_ms'])
+        result['meets_bars'] = dict(audio2img=res_a2i['median_ms'] < BARS['audio2img_ms'], img2audio=res_i2a['median_ms'] < BARS['img2audio_2s_ms'])
     write_result('latency_gpu' if cuda else 'latency_cpu', result)
 
 if __name__ == '__main__': main()

@@ -10,7 +10,7 @@ import argparse, time
 
 from _common import write_result
 from synesthesia.world import SynthWorld, probe_errors, probe_scores
-from synesthesia.metrics import map_chunks
+from synesthesia.core import map_chunks
 
 BARS = dict(pitch_within_25c=0.99, tempo_within_5pct=0.98, timbre_acc=0.99, shape_acc=0.99, hue_within_10deg=0.99, stripes_exact=0.99)
 

@@ -37,8 +37,9 @@ def pct(x): return f'{100*x:.1f}%'
 def cmd(r): return f"`python bench/{Path(r['command'].split()[0]).name}{' ' + ' '.join(r['command'].split()[1:]) if len(r['command'].split()) > 1 else ''}`"
 def src(r): return f"{cmd(r)} (commit {r['commit'][:7]}{'+dirty' if r['commit'].endswith('+dirty') else ''}, {r['date'][:10]})"
 
-SYNTH_KEYS = {'audio2image': [('hue_within_15deg', 'hue within 15°'), ('shape_acc', 'shape'), ('stripes_exact', 'stripes exact')],
-              'image2audio': [('pitch_within_50c', 'pitch within 50 cents'), ('timbre_acc', 'timbre'), ('tempo_within_10pct', 'tempo within 10%')]}
+DIRECTION_NAMES = {'audio2img': 'audio → image', 'img2audio': 'image → audio'}
+SYNTH_KEYS = {'audio2img': [('hue_within_15deg', 'hue within 15°'), ('shape_acc', 'shape'), ('stripes_exact', 'stripes exact')],
+              'img2audio': [('pitch_within_50c', 'pitch within 50 cents'), ('timbre_acc', 'timbre'), ('tempo_within_10pct', 'tempo within 10%')]}
 METHOD_NAMES = {'learned': '**learned** (default config)', 'retrieval': 'retrieval (nearest training pair)', 'chroma_picture': 'chroma picture',
                 'spectrogram_picture': 'spectrogram as picture', 'world_sound': "the world's rules run backwards", 'spectrogram_sound': 'picture played as a spectrogram'}
 
@@ -47,14 +48,14 @@ def synth_table(r):
              f"(bars for the learned ones: {', '.join(f'{k} {pct(v)}' for d in r['bars'].values() for k, v in d.items())}). {src(r)}", '']
     for d, keys in SYNTH_KEYS.items():
         if d not in r['results']: continue
-        lines += [f"| {d.replace('2', ' → ')} | {' | '.join(n for _, n in keys)} |", '|---|' + '---|'*len(keys)]
+        lines += [f"| {DIRECTION_NAMES[d]} | {' | '.join(n for _, n in keys)} |", '|---|' + '---|'*len(keys)]
         for m, s in r['results'][d].items():
             lines.append(f"| {METHOD_NAMES.get(m, m)} | {' | '.join(pct(s[k]) for k, _ in keys)} |")
         lines.append('')
     return lines
 
 def digits_table(r):
-    a, f, i = r.get('audio2image_takes'), r.get('audio2image_flow_takes'), r.get('image2audio_takes')
+    a, f, i = r.get('audio2img_takes'), r.get('audio2img_flow_takes'), r.get('img2audio_takes')
     lines = [f"**Spoken × written digits**: semantic accuracy, the share of outputs a digit judge (its own accuracy in brackets) reads as the "
              f"source's digit, on {a['n'] if a else i['n']} test recordings of known voices (new takes). {src(r)}", '',
              '| direction | system | semantic accuracy |', '|---|---|---|']
@@ -62,12 +63,12 @@ def digits_table(r):
         lines.append(f"| audio → image | **learned**, deterministic ({a['encoder']} encoder) | {pct(a['semantic']['accuracy'])} (judge {pct(a['semantic']['judge_accuracy'])}) |")
         if f: lines.append(f"| audio → image | **learned**, flow head ({f['flow_steps']} steps) | {pct(f['semantic']['accuracy'])} |")
         lines.append(f"| audio → image | retrieval (nearest training pair) | {pct(a['retrieval']['semantic']['accuracy'])} |")
-    if (s := r.get('audio2image_speakers')):
+    if (s := r.get('audio2img_speakers')):
         lines.append(f"| audio → image | **learned**, each voice held out in turn (mean of {len(s['per_speaker'])}) | {pct(s['mean_semantic_accuracy'])} |")
     if i:
         lines.append(f"| image → audio | **learned**, one voice ({i.get('voice', 'all')}) | {pct(i['semantic']['accuracy'])} (judge {pct(i['semantic']['judge_accuracy'])}) |")
         lines.append(f"| image → audio | retrieval (nearest training pair) | {pct(i['retrieval']['semantic']['accuracy'])} |")
-    if (v := r.get('image2audio_voices')):
+    if (v := r.get('img2audio_voices')):
         lines.append(f"| image → audio | **learned**, each voice in turn (mean of {len(v['per_voice'])}) | {pct(v['mean_semantic_accuracy'])} |")
     return lines + ['']
 
@@ -83,21 +84,21 @@ def speed_table(feat, train, lat, train_gpu=None, lat_gpu=None):
         c = train['results']['cached']
         lines.append(f"| data loader's share of a training step (audio → image, cached log-mels) | **{pct(c['loader_share'])}** "
                      f"({c['samples_per_s']:.0f} samples/s; {pct(train['results']['not_cached']['loader_share'])} without the cache) | < 10% | {src(train)} |")
-    if train and (q := train.get('quick_image2audio')):
-        mine, cnn = (q['results'][f'quick_image2audio_{d}']['ms_per_step'] for d in (q['decoder'], 'cnn'))
+    if train and (q := train.get('quick_img2audio')):
+        mine, cnn = (q['results'][f'quick_img2audio_{d}']['ms_per_step'] for d in (q['decoder'], 'cnn'))
         lines.append(f"| image → audio training step of `--quick` (batch {q['batch_size']}): its `{q['decoder']}` decoder against the full config's `cnn` | "
                      f"**{mine:.0f} ms** against {cnn:.0f} ms: **{mine/cnn:.2f}×** | | {src(train)} |")
     if lat:
-        lines.append(f"| audio → image latency, batch 1 (2 s of sound to a picture) | **{lat['audio2image']['median_ms']:.1f} ms** | < 20 ms | {src(lat)} |")
-        lines.append(f"| image → audio latency, batch 1, with {lat['image2audio']['griffin_lim_rounds']} rounds of Griffin-Lim (2 s of sound) | "
-                     f"**{lat['image2audio']['median_ms']:.0f} ms** ({lat['image2audio']['per_second_of_audio_ms']:.0f} ms per second of audio) | < 300 ms | {src(lat)} |")
+        lines.append(f"| audio → image latency, batch 1 (2 s of sound to a picture) | **{lat['audio2img']['median_ms']:.1f} ms** | < 20 ms | {src(lat)} |")
+        lines.append(f"| image → audio latency, batch 1, with {lat['img2audio']['griffin_lim_rounds']} rounds of Griffin-Lim (2 s of sound) | "
+                     f"**{lat['img2audio']['median_ms']:.0f} ms** ({lat['img2audio']['per_second_of_audio_ms']:.0f} ms per second of audio) | < 300 ms | {src(lat)} |")
     if train_gpu:
         best = max(train_gpu['results'].items(), key=lambda kv: kv[1]['samples_per_s'])
         lines.append(f"| training on {train_gpu['machine'].get('gpu', 'GPU')} (audio → image) | {best[1]['samples_per_s']:.0f} samples/s ({best[0]}), "
                      f"{train_gpu['results']['fp32']['samples_per_s']:.0f} in fp32 | | {src(train_gpu)} |")
     if lat_gpu:
-        lines.append(f"| latency on {lat_gpu['machine'].get('gpu', 'GPU')}: audio → image / image → audio (2 s) | {lat_gpu['audio2image']['median_ms']:.1f} ms / "
-                     f"{lat_gpu['image2audio']['median_ms']:.0f} ms | | {src(lat_gpu)} |")
+        lines.append(f"| latency on {lat_gpu['machine'].get('gpu', 'GPU')}: audio → image / image → audio (2 s) | {lat_gpu['audio2img']['median_ms']:.1f} ms / "
+                     f"{lat_gpu['img2audio']['median_ms']:.0f} ms | | {src(lat_gpu)} |")
     return lines + ['']
 
 def results_markdown() -> str:

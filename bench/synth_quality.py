@@ -1,7 +1,7 @@
 """How well do the translators and their baselines carry the synthetic world's meaning across?
 
     python bench/synth_quality.py                      # both directions, default configs, 500 held-out items
-    python bench/synth_quality.py --direction image2audio --n_eval 200 --budget 120   # a quicker look
+    python bench/synth_quality.py --direction img2audio --n_eval 200 --budget 120   # a quicker look
 
 Trains the default audio->image and image->audio models on the synthetic world (at most `--budget` seconds of
 fitting each, on whatever this machine has), then scores every method by the data issue's probes on `--n_eval`
@@ -19,18 +19,19 @@ from fastai.basics import Learner, Callback, CancelFitException
 from fastai.callback.schedule import fit_one_cycle  # noqa: F401 (patches Learner)
 
 from _common import write_result, ROOT
-from synesthesia.core import seed_everything
+from synesthesia.core import seed_everything, map_chunks
 from synesthesia.world import SynthWorld, probe_errors, probe_scores
 from synesthesia.signals import MelSpec
 from synesthesia.data import MelCache, pair_dls
-from synesthesia.audio2img import Audio2Image, SharpMSE, Retrieval, spectrogram_picture, chroma_picture
+from synesthesia.audio2img import Audio2Image, spectrogram_picture, chroma_picture
+from synesthesia.heads import SharpMSE, Retrieval
 from synesthesia.img2audio import Image2Audio, I2A_MEL, mel_to_audio, spectrogram_sound, world_sound
 
-from synesthesia.metrics import map_chunks, PROBE_BARS as BARS, TRANSLATION_TOLERANCES as TOLS  # the bars and tolerances the pipeline reports too
+from synesthesia.evaluation import PROBE_BARS as BARS, TRANSLATION_TOLERANCES as TOLS  # the bars and tolerances the pipeline reports too
 # The default configs: what `Audio2Image()` and `Image2Audio()` are, trained on this many items for this many epochs
-CONFIGS = {'audio2image': dict(model=dict(encoder='cnn', decoder='cnn', d=128, width=16), mel=MelSpec(),
+CONFIGS = {'audio2img': dict(model=dict(encoder='cnn', decoder='cnn', latent_dim=128, width=16), mel=MelSpec(),
                                n_train=4096, epochs=8, bs=32, lr=3e-3, loss=dict(w=3., dims=(-2, -1))),
-           'image2audio': dict(model=dict(encoder='cnn', decoder='cnn', d=128, width=16), mel=I2A_MEL,
+           'img2audio': dict(model=dict(encoder='cnn', decoder='cnn', latent_dim=128, width=16), mel=I2A_MEL,
                                n_train=4096, epochs=16, bs=16, lr=5e-3, loss=dict(w=3., dims=(-1,)))}
 TRAIN_SEED, VALID_SEED, EVAL_SEED = 0, 1, 2
 
@@ -57,7 +58,7 @@ def train(direction, cfg, budget, cache):
     va = InMemory(SynthWorld(n=256, seed=VALID_SEED), cfg['mel'], cache)
     dls = pair_dls(tr, va, direction, bs=cfg['bs'], mel=cfg['mel'], shift=0, freq_mask=0, time_mask=0, device='cpu', seed=0)
     data_s = time.time() - t0
-    model = Audio2Image(**cfg['model']) if direction == 'audio2image' else Image2Audio(**cfg['model'])
+    model = Audio2Image(**cfg['model']) if direction == 'audio2img' else Image2Audio(**cfg['model'])
     learn = Learner(dls, model, loss_func=SharpMSE(**cfg['loss']), cbs=TimeBudget(budget))
     learn.budget_hit = False
     t0 = time.time()
@@ -91,7 +92,7 @@ def run_direction(direction, a):
     tr = learn.dls.train.dataset
     t0 = time.time()
     with torch.no_grad():
-        if direction == 'audio2image':
+        if direction == 'audio2img':
             mels = mel.to_mel(wavs)[:, None]
             train_mels = mel.normalize(tr.mels)[:, None]
             outs = {'learned': batched(model, mels),
@@ -111,13 +112,13 @@ def run_direction(direction, a):
         res[name] = score(kind, params, list(o), a.workers)
         print(direction, name, res[name], flush=True)
     res['learned'].update(info, generate_seconds_all_methods=round(gen_s, 1))
-    if direction == 'image2audio': res['learned']['griffin_lim_iters'] = a.n_iter
+    if direction == 'img2audio': res['learned']['griffin_lim_iters'] = a.n_iter
     res['retrieval']['embedding'] = 'the learned translator\'s encoder, cosine similarity'
     return res
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('--direction', choices=['both', 'audio2image', 'image2audio'], default='both')
+    ap.add_argument('--direction', choices=['both', 'audio2img', 'img2audio'], default='both')
     ap.add_argument('--n_eval', type=int, default=500, help='held-out items scored per method')
     ap.add_argument('--budget', type=float, default=300., help='most seconds of fitting per direction')
     ap.add_argument('--n_iter', type=int, default=32, help='Griffin-Lim rounds')
@@ -125,7 +126,7 @@ def main():
     ap.add_argument('--cache', default=str(ROOT/'bench'/'cache'), help='where the spectrogram caches go')
     ap.add_argument('--out', default='synth_quality', help='name of the result file in bench/results/')
     a = ap.parse_args()
-    dirs = ['audio2image', 'image2audio'] if a.direction == 'both' else [a.direction]
+    dirs = ['audio2img', 'img2audio'] if a.direction == 'both' else [a.direction]
     t0 = time.time()
     results = {d: run_direction(d, a) for d in dirs}
     met = {d: {k: results[d]['learned'][k] >= bar for k, bar in BARS[d].items()} for d in dirs}

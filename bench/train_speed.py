@@ -27,7 +27,8 @@ from fastai.basics import Callback, CancelFitException, CancelValidException
 from _common import write_result, ROOT
 from synesthesia.core import seed_everything
 from synesthesia.backbones import n_params
-from synesthesia.training import load_config, build_dls, build_learner
+from synesthesia.config import load_config
+from synesthesia.training import build_dls, build_learner
 from synesthesia.pipeline import pipeline_configs
 
 class StepTimer(Callback):
@@ -79,9 +80,9 @@ def main():
             res = run(replace(base, **kw), a.device, a.steps, a.warmup)
             runs[name].append(res)
             print(f'repeat {r}: {name}: {res["samples_per_s"]:.1f} samples/s, loader {100*res["loader_share"]:.1f}% of a step', flush=True)
-    quick = pipeline_configs(quick=True, directions=('image2audio',), overrides={'cache_dir': a.cache})['image2audio']
+    quick = pipeline_configs(quick=True, directions=('img2audio',), overrides={'cache_dir': a.cache})['img2audio']
     quick = replace(quick, n_train=(a.steps + a.warmup + 2)*quick.batch_size, n_valid=quick.batch_size)
-    decoders = {f'quick_image2audio_{d}': dict(decoder=d) for d in dict.fromkeys((quick.decoder, 'cnn'))}
+    decoders = {f'quick_img2audio_{d}': dict(decoder=d) for d in dict.fromkeys((quick.decoder, 'cnn'))}
     runs |= {k: [] for k in decoders}
     for r in range(a.repeats):
         for name, kw in decoders.items():
@@ -97,12 +98,12 @@ def main():
                                 n_params=runs[name][0]['n_params'], runs=[round(x['ms_per_step'], 1) for x in runs[name]]) for name in decoders}
     first = next(iter(variants))
     ratios = {f'{n}_over_{first}': round(summary[n]['samples_per_s']/summary[first]['samples_per_s'], 3) for n in variants if n != first}
-    mine, cnn = (quick_summary[f'quick_image2audio_{d}']['ms_per_step'] for d in (quick.decoder, 'cnn'))
-    ratios[f'quick_image2audio_step_{quick.decoder}_over_cnn'] = round(mine/cnn, 3)
+    mine, cnn = (quick_summary[f'quick_img2audio_{d}']['ms_per_step'] for d in (quick.decoder, 'cnn'))
+    ratios[f'quick_img2audio_step_{quick.decoder}_over_cnn'] = round(mine/cnn, 3)
     write_result('train_gpu' if gpu else 'train_cpu',
                  dict(config=Path(a.config).name, device=a.device, batch_size=base.batch_size, steps=a.steps, warmup=a.warmup, repeats=a.repeats,
                       n_params=runs[first][0]['n_params'], results=summary, ratios=ratios, seeds=dict(torch=base.seed, world=base.world_seed),
-                      quick_image2audio=dict(decoder=quick.decoder, batch_size=quick.batch_size, img_size=quick.img_size, n_mels=quick.n_mels, results=quick_summary),
+                      quick_img2audio=dict(decoder=quick.decoder, batch_size=quick.batch_size, img_size=quick.img_size, n_mels=quick.mel.n_mels, results=quick_summary),
                       what='median over repeats; loader_share = time before each batch reaches the model / whole step'))
 
 if __name__ == '__main__': main()

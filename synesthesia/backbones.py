@@ -13,10 +13,10 @@ import torch.nn.functional as F
 import torchvision
 
 # %% auto #0
-__all__ = ['KINDS', 'REGISTRY', 'register', 'create', 'n_params', 'conv_block', 'sinusoids', 'frame_mask', 'masked_mean',
-           'AudioCNN', 'AudioBandCNN', 'AudioGRU', 'AudioTransformer', 'ImageCNN', 'ImageResNet18', 'ImageViT',
-           'ImageDecoderCNN', 'MelDecoderCNN', 'MelDecoderGRU', 'MelDecoderTransformer', 'MelDecoderLowRank',
-           'backbone_table']
+__all__ = ['KINDS', 'REGISTRY', 'register', 'create', 'n_params', 'conv_block', 'strided_body', 'sinusoids', 'transformer',
+           'frame_mask', 'masked_mean', 'AudioCNN', 'AudioBandCNN', 'AudioGRU', 'AudioTransformer', 'ImageCNN',
+           'ImageResNet18', 'ImageViT', 'ImageDecoderCNN', 'MelDecoderCNN', 'MelDecoderLowRank', 'MelDecoderGRU',
+           'MelDecoderTransformer', 'backbone_table']
 
 # %% ../nbs/02_backbones.ipynb #e2210c35
 KINDS = ('audio_encoder', 'image_encoder', 'image_decoder', 'mel_decoder')
@@ -31,13 +31,15 @@ def register(kind: str, name: str):
         return cls
     return deco
 
+# %% ../nbs/02_backbones.ipynb #cdfce97b
 def create(kind: str, # one of `KINDS`
            name: str, # a registered name, see `REGISTRY[kind]`
            **kwargs, # passed to the backbone
           ) -> nn.Module:
     "The backbone registered as `name` for `kind`, built with `kwargs`."
     if kind not in KINDS: raise ValueError(f'kind={kind!r}: expected one of {KINDS}')
-    if name not in REGISTRY[kind]: raise ValueError(f'{kind} {name!r} is not registered: expected one of {sorted(REGISTRY[kind])}')
+    if name not in REGISTRY[kind]:
+        raise ValueError(f'{kind} {name!r} is not registered: expected one of {sorted(REGISTRY[kind])}')
     return REGISTRY[kind][name](**kwargs)
 
 def n_params(m: nn.Module) -> int:
@@ -49,6 +51,11 @@ def conv_block(ni: int, nf: int, stride: int=1) -> nn.Sequential:
     "3x3 convolution (no bias), batch norm, GELU."
     return nn.Sequential(nn.Conv2d(ni, nf, 3, stride, 1, bias=False), nn.BatchNorm2d(nf), nn.GELU())
 
+def strided_body(chans: list) -> nn.Sequential:
+    "Conv blocks of stride 2 from `chans[0]` channels through each of `chans[1:]`: each halves height and width."
+    return nn.Sequential(*[conv_block(a, b, 2) for a, b in zip(chans[:-1], chans[1:])])
+
+# %% ../nbs/02_backbones.ipynb #2262e926
 def sinusoids(n: int, d: int) -> torch.Tensor:
     "The `(n, d)` sinusoidal position code of 'Attention is all you need'."
     pos, i = torch.arange(n)[:, None], torch.arange(0, d, 2)
@@ -57,6 +64,13 @@ def sinusoids(n: int, d: int) -> torch.Tensor:
     pe[:, 0::2], pe[:, 1::2] = ang.sin(), ang.cos()[:, :d//2]
     return pe
 
+def transformer(d_model: int, heads: int, layers: int) -> nn.TransformerEncoder:
+    "A pre-norm Transformer encoder of `layers` layers, GELU, feed-forward 4x wide, dropout 0.1, batch first."
+    layer = nn.TransformerEncoderLayer(d_model, heads, 4*d_model, dropout=0.1, batch_first=True, norm_first=True,
+                                       activation='gelu')
+    return nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
+
+# %% ../nbs/02_backbones.ipynb #8f86ebf0
 def frame_mask(lengths: torch.Tensor|None, n: int, device=None) -> torch.Tensor|None:
     "True where a frame is padding, `(b, n)`, from the number of valid frames of each item."
     if lengths is None: return None
@@ -71,41 +85,40 @@ def masked_mean(x: torch.Tensor, pad: torch.Tensor|None) -> torch.Tensor:
 # %% ../nbs/02_backbones.ipynb #4348296d
 @register('audio_encoder', 'cnn')
 class AudioCNN(nn.Module):
-    "2-D CNN over the log-mel: four strided conv blocks, global average pool, linear to `d`."
-    def __init__(self, d: int=128, width: int=32, n_mels: int=64):
+    "2-D CNN over the log-mel: four strided conv blocks, global average pool, linear to `latent_dim`."
+    def __init__(self, latent_dim: int=128, width: int=32, n_mels: int=64):
         super().__init__()
-        chans = [1, width, 2*width, 4*width, 8*width]
-        self.body = nn.Sequential(*[conv_block(a, b, 2) for a, b in zip(chans[:-1], chans[1:])])
-        self.head = nn.Linear(chans[-1], d)
+        self.body, self.head = strided_body([1, width, 2*width, 4*width, 8*width]), nn.Linear(8*width, latent_dim)
     def forward(self, mel, lengths=None):
         h = self.body(mel)
         if lengths is None: return self.head(h.mean((2, 3)))
         valid = torch.ceil(lengths.float()/2**len(self.body)).long()  # each stride-2 block maps n frames to ceil(n/2)
         return self.head(masked_mean(h.mean(2).transpose(1, 2), frame_mask(valid, h.shape[-1], mel.device)))
 
+# %% ../nbs/02_backbones.ipynb #942605c6
 @register('audio_encoder', 'cnn_bands')
 class AudioBandCNN(nn.Module):
-    "2-D CNN over the log-mel that keeps the bands: per-band mean over time removed, four strided blocks, mean over time only, linear from channels x bands to `d`."
-    def __init__(self, d: int=128, width: int=32, n_mels: int=64):
+    "2-D CNN that keeps the bands: each band's mean removed, four strided blocks, mean over time only, then linear."
+    def __init__(self, latent_dim: int=128, width: int=32, n_mels: int=64):
         super().__init__()
-        chans = [1, width, 2*width, 4*width, 4*width]
-        self.body = nn.Sequential(*[conv_block(a, b, 2) for a, b in zip(chans[:-1], chans[1:])])
-        self.head = nn.Linear(chans[-1]*math.ceil(n_mels/2**len(self.body)), d)
+        self.body = strided_body([1, width, 2*width, 4*width, 4*width])
+        self.head = nn.Linear(4*width*math.ceil(n_mels/2**len(self.body)), latent_dim)
     def forward(self, mel, lengths=None):
         pad = frame_mask(lengths, mel.shape[-1], mel.device)
-        mel = mel - masked_mean(mel[:, 0].transpose(1, 2), pad)[:, None, :, None]  # each band's mean over the sound's frames
+        mel = mel - masked_mean(mel[:, 0].transpose(1, 2), pad)[:, None, :, None]  # each band's mean over the sound
         if pad is not None: mel = mel.masked_fill(pad[:, None, None], 0.)
         h = self.body(mel)  # (b, c, bands, frames)
-        valid = None if lengths is None else frame_mask(torch.ceil(lengths.float()/2**len(self.body)).long(), h.shape[-1], mel.device)
-        return self.head(masked_mean(h.flatten(1, 2).transpose(1, 2), valid))
+        valid = None if lengths is None else torch.ceil(lengths.float()/2**len(self.body)).long()
+        return self.head(masked_mean(h.flatten(1, 2).transpose(1, 2), frame_mask(valid, h.shape[-1], mel.device)))
 
+# %% ../nbs/02_backbones.ipynb #7674098d
 @register('audio_encoder', 'gru')
 class AudioGRU(nn.Module):
-    "Bidirectional GRU over the frames (each frame's mel bands are one step), mean over valid frames, linear to `d`."
-    def __init__(self, d: int=128, hidden: int=128, layers: int=2, n_mels: int=64):
+    "Bidirectional GRU over the frames (each frame's mel bands one step), mean over valid frames, linear to the latent."
+    def __init__(self, latent_dim: int=128, hidden: int=128, layers: int=2, n_mels: int=64):
         super().__init__()
         self.gru = nn.GRU(n_mels, hidden, layers, batch_first=True, bidirectional=True)
-        self.head = nn.Linear(2*hidden, d)
+        self.head = nn.Linear(2*hidden, latent_dim)
     def forward(self, mel, lengths=None):
         x = mel[:, 0].transpose(1, 2)  # (b, frames, n_mels)
         if lengths is None: h, _ = self.gru(x)
@@ -114,17 +127,18 @@ class AudioGRU(nn.Module):
             h, _ = nn.utils.rnn.pad_packed_sequence(self.gru(packed)[0], batch_first=True, total_length=x.shape[1])
         return self.head(masked_mean(h, frame_mask(lengths, x.shape[1], x.device)))
 
+# %% ../nbs/02_backbones.ipynb #adff8ee2
 @register('audio_encoder', 'transformer')
 class AudioTransformer(nn.Module):
-    "Transformer over frames (or patches of `patch` frames): linear embedding, sinusoidal positions, mean over valid tokens."
-    def __init__(self, d: int=128, d_model: int=128, heads: int=4, layers: int=3, patch: int=4, n_mels: int=64, max_frames: int=4096):
+    "Transformer over frames (or patches of `patch` frames): linear embedding, sinusoidal positions, mean over tokens."
+    def __init__(self, latent_dim: int=128, d_model: int=128, heads: int=4, layers: int=3, patch: int=4,
+                 n_mels: int=64, max_frames: int=4096):
         super().__init__()
         self.patch = patch
         self.embed = nn.Linear(n_mels*patch, d_model)
         self.register_buffer('pos', sinusoids(max_frames//patch + 1, d_model), persistent=False)
-        layer = nn.TransformerEncoderLayer(d_model, heads, 4*d_model, dropout=0.1, batch_first=True, norm_first=True, activation='gelu')
-        self.encoder = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
-        self.head = nn.Sequential(nn.LayerNorm(d_model), nn.Linear(d_model, d))
+        self.encoder = transformer(d_model, heads, layers)
+        self.head = nn.Sequential(nn.LayerNorm(d_model), nn.Linear(d_model, latent_dim))
     def forward(self, mel, lengths=None):
         b, _, m, t = mel.shape
         t2 = math.ceil(t/self.patch)
@@ -136,41 +150,44 @@ class AudioTransformer(nn.Module):
 # %% ../nbs/02_backbones.ipynb #72d9a88b
 @register('image_encoder', 'cnn')
 class ImageCNN(nn.Module):
-    "Small CNN: four strided conv blocks, global average pool, linear to `d`."
-    def __init__(self, d: int=128, width: int=32):
+    "Small CNN: four strided conv blocks, global average pool, linear to `latent_dim`."
+    def __init__(self, latent_dim: int=128, width: int=32):
         super().__init__()
-        chans = [3, width, 2*width, 4*width, 8*width]
-        self.body = nn.Sequential(*[conv_block(a, b, 2) for a, b in zip(chans[:-1], chans[1:])])
-        self.head = nn.Linear(chans[-1], d)
+        self.body = strided_body([3, width, 2*width, 4*width, 8*width])
+        self.head = nn.Linear(8*width, latent_dim)
     def forward(self, img): return self.head(self.body(img).mean((2, 3)))
 
+# %% ../nbs/02_backbones.ipynb #90623531
 @register('image_encoder', 'resnet18')
 class ImageResNet18(nn.Module):
-    "torchvision's ResNet-18, its classifier replaced by a linear map to `d`; random weights unless `weights` names a file."
-    def __init__(self, d: int=128, weights: str|Path|None=None):
+    "torchvision's ResNet-18, its classifier replaced by a linear map to the latent; random weights unless given."
+    def __init__(self, latent_dim: int=128, weights: str|Path|None=None):
         super().__init__()
         self.net = torchvision.models.resnet18(weights=None)
         if weights is not None:
             path = Path(weights).expanduser()
             if not path.is_file():
-                raise FileNotFoundError(f'{path}: no such weights file. Nothing is downloaded at run time: fetch the ImageNet weights '
-                                        '(torchvision ResNet18_Weights.IMAGENET1K_V1, resnet18-f37072fd.pth) with a network and pass its path, '
-                                        'or leave weights=None for random weights')
+                raise FileNotFoundError(f'{path}: no such weights file. Nothing is downloaded at run time: fetch the '
+                                        'ImageNet weights (torchvision ResNet18_Weights.IMAGENET1K_V1, '
+                                        'resnet18-f37072fd.pth) with a network and pass its path, or leave '
+                                        'weights=None for random weights')
             self.net.load_state_dict(torch.load(path, map_location='cpu', weights_only=True))
-        self.net.fc = nn.Linear(self.net.fc.in_features, d)
+        self.net.fc = nn.Linear(self.net.fc.in_features, latent_dim)
     def forward(self, img): return self.net(img)
 
+# %% ../nbs/02_backbones.ipynb #bc12058d
 @register('image_encoder', 'vit')
 class ImageViT(nn.Module):
-    "Small ViT: `patch` x `patch` patches embedded by a strided convolution, a class token, sinusoidal positions."
-    def __init__(self, d: int=128, d_model: int=128, heads: int=4, layers: int=4, patch: int=8, max_size: int=256):
+    """Small ViT: `patch` x `patch` patches embedded by a strided convolution, a class token, sinusoidal positions
+    (for pictures up to `max_size` pixels a side); the class token's output, normalised and projected, is the latent."""
+    def __init__(self, latent_dim: int=128, d_model: int=128, heads: int=4, layers: int=4, patch: int=8,
+                 max_size: int=256):
         super().__init__()
         self.embed = nn.Conv2d(3, d_model, patch, patch)
         self.cls = nn.Parameter(torch.zeros(1, 1, d_model))
         self.register_buffer('pos', sinusoids((max_size//patch)**2 + 1, d_model), persistent=False)
-        layer = nn.TransformerEncoderLayer(d_model, heads, 4*d_model, dropout=0.1, batch_first=True, norm_first=True, activation='gelu')
-        self.encoder = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
-        self.head = nn.Sequential(nn.LayerNorm(d_model), nn.Linear(d_model, d))
+        self.encoder = transformer(d_model, heads, layers)
+        self.head = nn.Sequential(nn.LayerNorm(d_model), nn.Linear(d_model, latent_dim))
     def forward(self, img):
         x = self.embed(img).flatten(2).transpose(1, 2)  # (b, patches, d_model)
         x = torch.cat([self.cls.expand(len(x), -1, -1), x], 1) + self.pos[:x.shape[1] + 1]
@@ -182,85 +199,93 @@ def _up_block(ni, nf): return nn.Sequential(nn.Upsample(scale_factor=2, mode='ne
 @register('image_decoder', 'cnn')
 class ImageDecoderCNN(nn.Module):
     "Linear to a 4x4 grid, then upsampling conv blocks to `size` x `size` (a power of two, 32-128), sigmoid."
-    def __init__(self, d: int=128, size: int=64, width: int=32):
+    def __init__(self, latent_dim: int=128, size: int=64, width: int=32):
         super().__init__()
         if size not in (32, 64, 128): raise ValueError(f'size={size!r}: expected 32, 64 or 128 pixels')
         n_up = int(math.log2(size//4))
         chans = [width*2**min(n_up - i, 3) for i in range(n_up + 1)]
-        self.stem = nn.Linear(d, chans[0]*16)
+        self.stem = nn.Linear(latent_dim, chans[0]*16)
         self.ups = nn.Sequential(*[_up_block(a, b) for a, b in zip(chans[:-1], chans[1:])])
         self.out = nn.Conv2d(chans[-1], 3, 3, padding=1)
         self.c0 = chans[0]
     def forward(self, z): return torch.sigmoid(self.out(self.ups(self.stem(z).view(len(z), self.c0, 4, 4))))
 
-def _up_block1d(c): return nn.Sequential(nn.Upsample(scale_factor=2, mode='nearest'), nn.Conv1d(c, c, 5, padding=2, bias=False), nn.BatchNorm1d(c), nn.GELU())
+# %% ../nbs/02_backbones.ipynb #717c2934
+def _up_block1d(c):
+    return nn.Sequential(nn.Upsample(scale_factor=2, mode='nearest'), nn.Conv1d(c, c, 5, padding=2, bias=False),
+                         nn.BatchNorm1d(c), nn.GELU())
 
 @register('mel_decoder', 'cnn')
 class MelDecoderCNN(nn.Module):
-    "1-D CNN over time with the mel bands as channels: linear to a coarse time grid, upsampling convolutions, then a per-frame MLP to the bands."
-    def __init__(self, d: int=128, n_mels: int=64, n_frames: int=126, width: int=32, n_up: int=2):
+    "1-D CNN over time, mel bands as channels: linear to a coarse time grid, upsampling convolutions, per-frame MLP."
+    def __init__(self, latent_dim: int=128, n_mels: int=64, n_frames: int=126, width: int=32, n_up: int=2):
         super().__init__()
         self.n_frames, self.c, self.t0 = n_frames, 8*width, math.ceil(n_frames/2**n_up)
-        self.stem = nn.Linear(d, self.c*self.t0)
+        self.stem = nn.Linear(latent_dim, self.c*self.t0)
         self.ups = nn.Sequential(*[_up_block1d(self.c) for _ in range(n_up)])
-        self.out = nn.Sequential(nn.Conv1d(self.c, 32*width, 1), nn.GELU(), nn.Conv1d(32*width, n_mels, 1))  # each frame's bands, from its features
+        self.out = nn.Sequential(nn.Conv1d(self.c, 32*width, 1), nn.GELU(), nn.Conv1d(32*width, n_mels, 1))
     def forward(self, z):
         x = self.ups(self.stem(z).view(len(z), self.c, self.t0))
         return self.out(x)[:, None, :, :self.n_frames]
 
-@register('mel_decoder', 'gru')
-class MelDecoderGRU(nn.Module):
-    "The latent, with a position code, fed to a GRU at every frame; a linear map from its state to the mel bands."
-    def __init__(self, d: int=128, n_mels: int=64, n_frames: int=126, hidden: int=256, layers: int=2):
-        super().__init__()
-        self.n_frames = n_frames
-        self.register_buffer('pos', sinusoids(n_frames, 32), persistent=False)
-        self.gru = nn.GRU(d + 32, hidden, layers, batch_first=True)
-        self.out = nn.Linear(hidden, n_mels)
-    def forward(self, z):
-        x = torch.cat([z[:, None].expand(-1, self.n_frames, -1), self.pos.expand(len(z), -1, -1)], -1)
-        return self.out(self.gru(x)[0]).transpose(1, 2)[:, None]
-
-@register('mel_decoder', 'transformer')
-class MelDecoderTransformer(nn.Module):
-    "One token per frame (position code plus the projected latent), a Transformer over them, linear to the mel bands."
-    def __init__(self, d: int=128, n_mels: int=64, n_frames: int=126, d_model: int=128, heads: int=4, layers: int=3):
-        super().__init__()
-        self.proj = nn.Linear(d, d_model)
-        self.register_buffer('pos', sinusoids(n_frames, d_model), persistent=False)
-        layer = nn.TransformerEncoderLayer(d_model, heads, 4*d_model, dropout=0.1, batch_first=True, norm_first=True, activation='gelu')
-        self.encoder = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
-        self.out = nn.Sequential(nn.LayerNorm(d_model), nn.Linear(d_model, n_mels))
-    def forward(self, z):
-        x = self.proj(z)[:, None] + self.pos
-        return self.out(self.encoder(x)).transpose(1, 2)[:, None]
-
+# %% ../nbs/02_backbones.ipynb #86581fe9
 @register('mel_decoder', 'lowrank')
 class MelDecoderLowRank(nn.Module):
-    "`rank` separable parts, each a spectrum from the latent times a loudness curve over time from a small 1-D CNN, plus a mean spectrum."
-    def __init__(self, d: int=128, n_mels: int=64, n_frames: int=126, width: int=32, rank: int=16, n_up: int=2):
+    "`rank` separable parts, each a spectrum from the latent times a loudness curve over time, plus a mean spectrum."
+    def __init__(self, latent_dim: int=128, n_mels: int=64, n_frames: int=126, width: int=32, rank: int=16, n_up=2):
         super().__init__()
-        self.n_frames, self.n_mels, self.rank, self.c, self.t0 = n_frames, n_mels, rank, 2*width, math.ceil(n_frames/2**n_up)
-        self.stem = nn.Linear(d, self.c*self.t0)
+        self.n_frames, self.n_mels, self.rank = n_frames, n_mels, rank
+        self.c, self.t0 = 2*width, math.ceil(n_frames/2**n_up)
+        self.stem = nn.Linear(latent_dim, self.c*self.t0)
         self.ups = nn.Sequential(*[_up_block1d(self.c) for _ in range(n_up)])
         self.curves = nn.Conv1d(self.c, rank, 1)  # each part's loudness in each frame
-        self.spectra = nn.Sequential(nn.Linear(d, 16*width), nn.GELU(), nn.Linear(16*width, (rank + 1)*n_mels))  # the mean spectrum and each part's
+        self.spectra = nn.Sequential(nn.Linear(latent_dim, 16*width), nn.GELU(),  # the mean spectrum and each part's
+                                     nn.Linear(16*width, (rank + 1)*n_mels))
     def forward(self, z):
         v = self.curves(self.ups(self.stem(z).view(len(z), self.c, self.t0)))[..., :self.n_frames]  # (b, rank, frames)
         u = self.spectra(z).view(len(z), self.rank + 1, self.n_mels)  # (b, 1 + rank, n_mels)
         return (torch.einsum('brf,brt->bft', u[:, 1:], v) + u[:, :1].transpose(1, 2))[:, None]
 
+# %% ../nbs/02_backbones.ipynb #3c65ad20
+@register('mel_decoder', 'gru')
+class MelDecoderGRU(nn.Module):
+    "The latent, with a position code, fed to a GRU at every frame; a linear map from its state to the mel bands."
+    def __init__(self, latent_dim: int=128, n_mels: int=64, n_frames: int=126, hidden: int=256, layers: int=2):
+        super().__init__()
+        self.n_frames = n_frames
+        self.register_buffer('pos', sinusoids(n_frames, 32), persistent=False)
+        self.gru = nn.GRU(latent_dim + 32, hidden, layers, batch_first=True)
+        self.out = nn.Linear(hidden, n_mels)
+    def forward(self, z):
+        x = torch.cat([z[:, None].expand(-1, self.n_frames, -1), self.pos.expand(len(z), -1, -1)], -1)
+        return self.out(self.gru(x)[0]).transpose(1, 2)[:, None]
+
+# %% ../nbs/02_backbones.ipynb #9c3c322f
+@register('mel_decoder', 'transformer')
+class MelDecoderTransformer(nn.Module):
+    "One token per frame (position code plus the projected latent), a Transformer over them, linear to the mel bands."
+    def __init__(self, latent_dim: int=128, n_mels: int=64, n_frames: int=126, d_model: int=128, heads: int=4,
+                 layers: int=3):
+        super().__init__()
+        self.proj = nn.Linear(latent_dim, d_model)
+        self.register_buffer('pos', sinusoids(n_frames, d_model), persistent=False)
+        self.encoder = transformer(d_model, heads, layers)
+        self.out = nn.Sequential(nn.LayerNorm(d_model), nn.Linear(d_model, n_mels))
+    def forward(self, z):
+        x = self.proj(z)[:, None] + self.pos
+        return self.out(self.encoder(x)).transpose(1, 2)[:, None]
+
 # %% ../nbs/02_backbones.ipynb #abfc8c47
-def backbone_table(d: int=128, n_mels: int=64, n_frames: int=126, size: int=64) -> str:
+def backbone_table(latent_dim: int=128, n_mels: int=64, n_frames: int=126, size: int=64) -> str:
     "A markdown table of every registered backbone: its input and output shapes and parameter count."
     examples = {'audio_encoder': torch.zeros(2, 1, n_mels, n_frames), 'image_encoder': torch.zeros(2, 3, size, size),
-                'image_decoder': torch.zeros(2, d), 'mel_decoder': torch.zeros(2, d)}
-    kw = {'audio_encoder': dict(d=d, n_mels=n_mels), 'image_encoder': dict(d=d), 'image_decoder': dict(d=d, size=size),
-          'mel_decoder': dict(d=d, n_mels=n_mels, n_frames=n_frames)}
+                'image_decoder': torch.zeros(2, latent_dim), 'mel_decoder': torch.zeros(2, latent_dim)}
+    kw = {'audio_encoder': dict(n_mels=n_mels), 'image_encoder': {}, 'image_decoder': dict(size=size),
+          'mel_decoder': dict(n_mels=n_mels, n_frames=n_frames)}
     rows = ['| kind | name | input | output | parameters |', '|---|---|---|---|---|']
     for kind in KINDS:
         for name, cls in sorted(REGISTRY[kind].items()):
-            m = cls(**kw[kind]).eval()
+            m = cls(latent_dim=latent_dim, **kw[kind]).eval()
             with torch.no_grad(): out = m(examples[kind])
             rows.append(f'| {kind} | `{name}` | {tuple(examples[kind].shape)} | {tuple(out.shape)} | {n_params(m):,} |')
     return '\n'.join(rows)

@@ -23,7 +23,7 @@ __all__ = ['DIRECTIONS', 'AudioAugment', 'ImageAugment', 'ToMel', 'SpecAugment',
            'MelCache']
 
 # %% ../nbs/01d_data.ipynb #98bb58d5
-DIRECTIONS = ('audio2image', 'image2audio')  # which way a translator goes: from sounds to pictures, or back
+DIRECTIONS = ('audio2img', 'img2audio')  # which way a translator goes: from sounds to pictures, or back
 
 class AudioAugment(ItemTransform):
     "Training-only: shift each sound by up to `shift` s (zero-filled) and scale it by up to ±`gain_db` dB."
@@ -89,10 +89,10 @@ class SpecAugment(ItemTransform):
 class Direction(ItemTransform):
     "Order each (spectrogram, picture) batch as (input, target) for `direction`."
     order = 4
-    def __init__(self, direction: str='audio2image'):
+    def __init__(self, direction: str='audio2img'):
         if direction not in DIRECTIONS: raise ValueError(f'direction={direction!r}: expected one of {DIRECTIONS}')
         self.direction = direction
-    def encodes(self, b): return b if self.direction == 'audio2image' else (b[1], b[0])
+    def encodes(self, b): return b if self.direction == 'audio2img' else (b[1], b[0])
 
 # %% ../nbs/01d_data.ipynb #bc9bd142
 def _collate(items):
@@ -141,7 +141,7 @@ def _default_workers(): return 0 if not torch.cuda.is_available() else min(8, os
 
 def pair_dls(train, # dataset of (waveform, picture) items: `SynthWorld`, `PairedFolder`, `DigitPairs`, ...
              valid, # the same kind, for validation
-             direction: str='audio2image', # which side is the model's input: 'audio2image' or 'image2audio'
+             direction: str='audio2img', # which side is the model's input: 'audio2img' or 'img2audio'
              bs: int=16, # batch size
              mel: MelSpec|None=None, # spectrogram convention; statistics are fitted on `train` unless it has them
              shift: float=0.1, # training-only time shift of sounds (s)

@@ -20,7 +20,8 @@ from .core import DEFAULT_SR, atomic_write
 
 # %% auto #0
 __all__ = ['AUDIO_EXTS', 'IMAGE_EXTS', 'MAX_AUDIO_SECONDS', 'BadFileError', 'fit_length', 'load_audio', 'save_audio',
-           'pil_to_tensor', 'load_image', 'save_image', 'picture_batch', 'sound_batch', 'MelSpec']
+           'pil_to_tensor', 'load_image', 'save_image', 'picture_batch', 'sound_batch', 'picture_pair', 'psnr',
+           'MelSpec']
 
 # %% ../nbs/01a_signals.ipynb #43581e0f
 AUDIO_EXTS = ('.wav', '.flac', '.ogg', '.mp3')  # sound formats `load_audio` reads
@@ -185,6 +186,20 @@ def sound_batch(x, # a waveform `(samples,)` or waveforms `(b, samples)`
     if x.ndim == 1: x = x[None]
     if x.ndim != 2: raise ValueError(f'expected waveforms (b, samples), got shape {tuple(x.shape)}')
     return fit_length(x.float(), n)
+
+# %% ../nbs/01a_signals.ipynb #b55de117
+def picture_pair(ref, out) -> tuple:
+    "Two pictures `(3, h, w)` or batches `(b, 3, h, w)` of one shape, as float64 batches; an error names the shapes."
+    ref, out = torch.as_tensor(ref).double(), torch.as_tensor(out).double()
+    if ref.shape != out.shape or ref.ndim not in (3, 4):
+        raise ValueError(f'expected pictures of one shape (3, h, w) or (b, 3, h, w), got {tuple(ref.shape)} and '
+                         f'{tuple(out.shape)}')
+    return (ref[None], out[None]) if ref.ndim == 3 else (ref, out)
+
+def psnr(ref, out, data_range: float=1.) -> torch.Tensor:
+    "Peak signal-to-noise ratio per picture, dB (inf for identical pictures)."
+    a, b = picture_pair(ref, out)
+    return 10*torch.log10(data_range**2/(a - b).pow(2).mean((1, 2, 3)))
 
 # %% ../nbs/01a_signals.ipynb #2e712170
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ def test_audio_to_image_at_other_sizes(enc, size):
 @pytest.mark.parametrize('dec', sorted(REGISTRY['mel_decoder']))
 @pytest.mark.parametrize('enc', sorted(REGISTRY['image_encoder']))
 def test_image_to_mel_at_other_shapes(enc, dec):
-    z = create('image_encoder', enc, d=96)(torch.rand(2, 3, 32, 32))
-    out = create('mel_decoder', dec, d=96, n_mels=80, n_frames=63)(z)
+    z = create('image_encoder', enc, latent_dim=96)(torch.rand(2, 3, 32, 32))
+    out = create('mel_decoder', dec, latent_dim=96, n_mels=80, n_frames=63)(z)
     assert out.shape == (2, 1, 80, 63)
     out.mean().backward()

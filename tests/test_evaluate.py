@@ -5,17 +5,18 @@ from pathlib import Path
 
 import pytest
 
-from synesthesia.training import make_config, train
-from synesthesia.metrics import main
+from synesthesia.config import make_config
+from synesthesia.training import train
+from synesthesia.evaluation import main
 
 
 @pytest.fixture(scope='module')
 def runs(tmp_path_factory):
     root = tmp_path_factory.mktemp('runs')
     small = dict(data='synthetic', n_train=48, n_valid=16, epochs=1, batch_size=16, img_size=32, dur=1., width=8, cache=False)
-    train(make_config(dict(small, direction='audio2image')), root/'a2i', progress=False)
-    train(make_config(dict(small, direction='image2audio')), root/'i2a', progress=False)
-    train(make_config(dict(small, direction='audio2image', head='flow', cond_drop=0.25)), root/'a2i_flow', progress=False)
+    train(make_config(dict(small, direction='audio2img')), root/'a2i', progress=False)
+    train(make_config(dict(small, direction='img2audio')), root/'i2a', progress=False)
+    train(make_config(dict(small, direction='audio2img', head='flow', cond_drop=0.25)), root/'a2i_flow', progress=False)
     return root
 
 
@@ -26,7 +27,7 @@ def test_evaluate_command_writes_a_report(runs, tmp_path):
     assert r.returncode == 0, r.stderr
     assert 'report:' in r.stdout and 'probe hue_within_10deg' in r.stdout
     m = json.loads((out/'metrics.json').read_text())
-    assert m['n'] == 20 and m['direction'] == 'audio2image' and m['data'] == 'synthetic'
+    assert m['n'] == 20 and m['direction'] == 'audio2img' and m['data'] == 'synthetic'
     fd = next(iter(m['distribution'].values()))
     assert fd['fd'] is None and 'N > d' in fd['note']  # 20 items cannot support 128-d statistics: said, not computed
     assert {'l1', 'psnr_db', 'ssim'} <= set(m['paired']) and m['paired']['ssim']['n'] == 20
@@ -93,23 +94,23 @@ def test_damaged_checkpoint_is_refused(runs, tmp_path, capsys):
 
 def test_cycle_consistency_scores_both_round_trips(runs):
     import torch
-    from synesthesia.training import load_checkpoint
+    from synesthesia.inference import load_checkpoint
     from synesthesia.world import SynthWorld
-    from synesthesia.metrics import cycle_consistency
+    from synesthesia.evaluation import cycle_consistency
     a2i, i2a = load_checkpoint(runs/'a2i', device='cpu'), load_checkpoint(runs/'i2a', device='cpu')
     w = SynthWorld(n=6, seed=9, dur=1., img_size=32)
     sounds, pictures = torch.stack([w[i][0] for i in range(6)]), torch.stack([w.image(i) for i in range(6)])
     r = cycle_consistency(a2i, i2a, sounds=sounds, pictures=pictures)
     assert set(r['audio_image_audio']) == {'coherence', 'spectral_convergence', 'lsd_db', 'mr_stft', 'mfcc_mcd_db'}
     assert set(r['image_audio_image']) == {'l1', 'psnr_db', 'ssim'} and r['image_audio_image']['l1']['n'] == 6
-    with pytest.raises(ValueError, match='expected an audio2image and an image2audio'): cycle_consistency(i2a, a2i, sounds=sounds)
+    with pytest.raises(ValueError, match='expected an audio2img and an img2audio'): cycle_consistency(i2a, a2i, sounds=sounds)
 
 
 def test_loud_outputs_are_scaled_and_listed_and_failures_leave_nothing(tmp_path):
     import torch
     from synesthesia.signals import MelSpec, load_audio
-    from synesthesia.metrics import write_report
-    m = dict(direction='image2audio', head='flow', data='digits', checkpoint='x/epoch-0001', n=2, seed=0)
+    from synesthesia.evaluation import write_report
+    m = dict(direction='img2audio', head='flow', data='digits', checkpoint='x/epoch-0001', n=2, seed=0)
     files = dict(names=['a', 'b'], sources=torch.rand(2, 3, 32, 32), outputs=torch.stack([torch.full((8000,), 0.5), torch.full((8000,), 1.5)]),
                  targets=torch.zeros(2, 8000), a2i=False, sr=16000, mel=MelSpec())
     write_report(m, files, tmp_path/'r')

@@ -5,7 +5,9 @@ import pytest
 import torch
 from scipy import linalg
 
-from synesthesia import metrics as M
+from synesthesia import measures as M
+from synesthesia.extractors import VGGish, vggish_extractor, random_image_net
+from synesthesia.signals import psnr
 
 
 def spd(d, seed):
@@ -63,7 +65,7 @@ def _pictures(n, seed):
 
 def test_fid_agrees_with_torchmetrics():
     tm = pytest.importorskip('torchmetrics.image.fid')
-    net = M.random_image_net()
+    net = random_image_net()
     real, fake = _pictures(300, 0), (_pictures(300, 1)*0.8 + 0.1)
     fid = tm.FrechetInceptionDistance(feature=net, normalize=True).double()
     fid.update(real, real=True); fid.update(fake, real=False)
@@ -73,7 +75,7 @@ def test_fid_agrees_with_torchmetrics():
 
 def test_kid_agrees_with_torchmetrics():
     tm = pytest.importorskip('torchmetrics.image.kid')
-    net = M.random_image_net()
+    net = random_image_net()
     real, fake = _pictures(200, 2), _pictures(200, 3)**2
     k = tm.KernelInceptionDistance(feature=net, subsets=1, subset_size=200, normalize=True).double()  # one subset = the whole set: no sampling
     k.update(real, real=True); k.update(fake, real=False)
@@ -89,7 +91,7 @@ def test_ssim_psnr_agree_with_torchmetrics():
     # 'valid' convention, which ours follows) its map must equal ours
     _, full = tmf.structural_similarity_index_measure(b, a, data_range=1.0, reduction='none', return_full_image=True)
     np.testing.assert_allclose(full[..., 5:-5, 5:-5].mean((1, 2, 3)).numpy(), M.ssim(a, b).numpy(), rtol=1e-9)
-    for i in range(4): assert abs(float(tmf.peak_signal_noise_ratio(b[i], a[i], data_range=1.0)) - float(M.psnr(a[i], b[i]))) < 1e-6
+    for i in range(4): assert abs(float(tmf.peak_signal_noise_ratio(b[i], a[i], data_range=1.0)) - float(psnr(a[i], b[i]))) < 1e-6
 
 
 def test_mr_stft_agrees_with_auraloss():
@@ -156,9 +158,9 @@ def test_summaries():
 
 def test_vggish_layout_loads_and_embeds(tmp_path):
     "A file in torchvggish's layout (here random weights, with its PCA buffers) loads; the embedding is 128-d per clip."
-    state = M.VGGish().state_dict()
+    state = VGGish().state_dict()
     state['pproc._pca_matrix'] = torch.zeros(128, 128)
     torch.save(state, tmp_path/'vggish.pth')
-    v = M.vggish_extractor(tmp_path/'vggish.pth')
+    v = vggish_extractor(tmp_path/'vggish.pth')
     assert v.features(torch.randn(3, 32000)*0.1).shape == (3, 128)
     with pytest.raises(ValueError, match='at least 0.96 s'): v.features(torch.randn(1, 8000))

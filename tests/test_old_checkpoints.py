@@ -9,8 +9,7 @@ import torch
 from safetensors.torch import load_file
 
 from synesthesia.world import SynthWorld
-from synesthesia.training import load_checkpoint
-from synesthesia.metrics import model_inputs, translate_batch
+from synesthesia.inference import load_checkpoint, model_inputs, translate_batch
 
 OLD = Path(__file__).resolve().parent/'fixtures'/'b128f44'
 
@@ -24,3 +23,15 @@ def old_outputs(ck):
 def test_an_old_checkpoint_loads_and_translates_as_it_did(name):
     ck = load_checkpoint(OLD/name, device='cpu')
     torch.testing.assert_close(old_outputs(ck), load_file(OLD/f'{name}.expected.safetensors')['output'], rtol=1e-5, atol=1e-5)
+
+def test_an_old_config_is_read_in_the_new_layout(capsys):
+    "The six spectrogram keys become one `MelSpec`, `d` becomes `latent_dim`, the long directions short; one note says so."
+    i2a = load_checkpoint(OLD/'i2a', device='cpu')
+    assert (i2a.config.direction, i2a.config.latent_dim) == ('img2audio', 8)
+    assert (i2a.config.mel.hop, i2a.config.mel.n_mels, i2a.config.mel.f_max) == (512, 32, 4000.)  # its own convention
+    assert (i2a.mel.hop, i2a.mel.n_mels) == (512, 32) and i2a.mel.std != 1.  # and the statistics fitted in training
+    notes = [l for l in capsys.readouterr().err.splitlines() if l.startswith('note:')]
+    assert notes and all('config.yaml: old keys read as' in l for l in notes), notes
+    assert 'd -> latent_dim' in notes[0] and 'n_mels -> mel.n_mels' in notes[0] and 'image2audio -> img2audio' in notes[0]
+    flow = load_checkpoint(OLD/'a2i_flow', device='cpu')
+    assert flow.config.direction == 'audio2img' and flow.model.guide is not None and flow.config.mel.n_mels == 64

@@ -101,7 +101,8 @@ def test_page_shows_every_picture_and_player(pages, name):
     assert px.std() > 10, f"{name}: the screenshot {seen['screenshot']} is blank"
 
 def test_pages_that_teach_by_ear_and_eye_have_outputs(pages):
-    "Outputs are part of the docs: the index shows its picture, and the visualization page its views and players."
+    "Outputs are part of the docs: the index shows its picture, and the visualization and widget pages their views and players."
     assert pages['index.ipynb']['pictures'] >= 1
-    viz = pages['07_visualization.ipynb']
-    assert viz['pictures'] >= 20 and viz['players'] >= 8, viz
+    viz, widgets = pages['07a_visualization.ipynb'], pages['07b_widgets.ipynb']
+    assert viz['pictures'] >= 1 and viz['players'] >= 1 and widgets['pictures'] >= 1 and widgets['players'] >= 1, (viz, widgets)
+    assert viz['pictures'] + widgets['pictures'] >= 20 and viz['players'] + widgets['players'] >= 8, (viz, widgets)

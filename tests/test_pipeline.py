@@ -15,7 +15,7 @@ def test_pipeline_with_progress_bars(tmp_path):
     assert r.returncode == 0, r.stderr[-3000:]
     assert (out/'report.html').is_file()
     steps = json.loads((out/'pipeline.json').read_text())['steps']
-    assert set(steps) == {'data', 'train_audio2image', 'train_image2audio', 'evaluate_audio2image', 'evaluate_image2audio'}
+    assert set(steps) == {'data', 'train_audio2img', 'train_img2audio', 'evaluate_audio2img', 'evaluate_img2audio'}
     assert sorted(p.name.split('-')[-1] for p in (tmp_path/'cache').glob('*.npy')) == ['16.npy']*3 + ['64.npy']*3  # two conventions and the pictures, each world
 
 def test_config_dir_finds_the_installed_copy(tmp_path, monkeypatch):

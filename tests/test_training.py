@@ -7,12 +7,14 @@ import pytest
 import torch
 import yaml
 
-from synesthesia.training import (make_config, load_config, build_model, write_checkpoint, load_checkpoint, read_train_state, find_checkpoint,
-                                  train, main, CheckpointError, TrainConfig, Checkpointer)
+from synesthesia.config import make_config, load_config, build_model, TrainConfig
+from synesthesia.inference import write_checkpoint, load_checkpoint, read_train_state, find_checkpoint, CheckpointError
+from synesthesia.training import train, main
+from synesthesia.callbacks import Checkpointer
 from synesthesia.signals import MelSpec
 
 ROOT = Path(__file__).resolve().parent.parent
-TINY = ['--set', 'n_train=256', 'n_valid=32', 'img_size=32', 'd=16', 'width=4']
+TINY = ['--set', 'n_train=256', 'n_valid=32', 'img_size=32', 'latent_dim=16', 'width=4']
 
 def cli(*args, cwd=ROOT, env=None, timeout=600):
     "Run synesthesia_train in a fresh process."
@@ -86,7 +88,7 @@ def test_training_seconds_go_on_counting_after_a_resume(tmp_path):
     ('typo in a config file', ['--config', '{tmp}/typo.yaml'], "unknown key 'batchsize' (did you mean 'batch_size'?)"),
     ('negative epochs', ['--epochs', '-5'], 'epochs=-5: expected a value > 0'),
     ('missing data dir', ['--data_dir', '{tmp}/nowhere'], 'nowhere: no such folder'),
-    ('direction and model mismatched', ['--set', 'direction=image2audio', 'encoder=gru'], "encoder='gru' is an audio encoder, but image2audio needs an image encoder"),
+    ('direction and model mismatched', ['--set', 'direction=img2audio', 'encoder=gru'], "encoder='gru' is an audio encoder, but img2audio needs an image encoder"),
     ('missing config', ['--config', '{tmp}/nope.yaml'], 'nope.yaml: no such config file'),
     ('unsafe YAML', ['--config', '{tmp}/evil.yaml'], 'not valid YAML'),
     ('no GPU', ['--device', 'cuda'], '--device'),
@@ -98,7 +100,7 @@ def test_training_seconds_go_on_counting_after_a_resume(tmp_path):
 def test_bad_config_is_one_clear_line(tmp_path, monkeypatch, capsys, setup, args, says):
     "The command's `main` in this process (a fresh process costs 9 s of imports; the console script is run below)."
     if setup == 'no GPU' and torch.cuda.is_available(): pytest.skip('this machine has CUDA')
-    (tmp_path/'typo.yaml').write_text('direction: audio2image\nbatchsize: 8\n')
+    (tmp_path/'typo.yaml').write_text('direction: audio2img\nbatchsize: 8\n')
     (tmp_path/'evil.yaml').write_text(f"epochs: !!python/object/apply:os.system ['touch {tmp_path}/pwned']\n")
     monkeypatch.chdir(ROOT)
     argv = ['--config', 'configs/audio2img.yaml', '--output_dir', str(tmp_path/'run'), '--no_bar', *[a.format(tmp=tmp_path) for a in args]]
@@ -121,7 +123,7 @@ def test_bad_config_from_the_console_script(tmp_path):
     assert not (tmp_path/'run'/'checkpoints').exists()
 
 def _tiny_checkpoint(folder) -> Path:
-    c = make_config(dict(img_size=32, d=16, width=4))
+    c = make_config(dict(img_size=32, latent_dim=16, width=4))
     return write_checkpoint(folder, build_model(c), c, MelSpec(mean=-5., std=3.), dict(epoch=1, opt={}))
 
 def test_crafted_pickle_is_refused(tmp_path):
@@ -140,7 +142,7 @@ def test_crafted_pickle_is_refused(tmp_path):
     (folder/'meta.json').write_text(json.dumps(meta))
     with pytest.raises(CheckpointError, match='refused'): read_train_state(folder)
     assert load_checkpoint(folder, device='cpu').model is not None  # inference never reads the training state
-    r = cli('--config', 'configs/audio2img.yaml', '--output_dir', tmp_path/'run', '--resume', '--no_bar', '--set', 'img_size=32', 'd=16', 'width=4')
+    r = cli('--config', 'configs/audio2img.yaml', '--output_dir', tmp_path/'run', '--resume', '--no_bar', '--set', 'img_size=32', 'latent_dim=16', 'width=4')
     assert r.returncode == 2 and 'refused' in r.stderr and 'Traceback' not in r.stderr, r.stderr[-2000:]
     assert not marker.exists()
 
@@ -156,8 +158,8 @@ def test_damaged_checkpoint_is_named(tmp_path):
 
 def test_crash_while_writing_leaves_last_checkpoint(tmp_path, monkeypatch):
     "A write that dies half way leaves the previous checkpoint readable and the pointers unchanged."
-    import synesthesia.training as T
-    c = make_config(dict(n_train=32, n_valid=16, img_size=32, d=16, width=4, batch_size=16, epochs=3, cache_dir=str(tmp_path/'cache')))
+    import synesthesia.inference as T
+    c = make_config(dict(n_train=32, n_valid=16, img_size=32, latent_dim=16, width=4, batch_size=16, epochs=3, cache_dir=str(tmp_path/'cache')))
     calls, real_save = [], T.save_file
     def dying_save(weights, path):
         calls.append(path)
@@ -176,7 +178,7 @@ def test_crash_while_writing_leaves_last_checkpoint(tmp_path, monkeypatch):
     assert not any(p.name.startswith('.') for p in ck_dir.iterdir())  # cleaned up
 
 def test_same_seed_same_weights(tmp_path):
-    c = make_config(dict(n_train=32, n_valid=16, img_size=32, d=16, width=4, batch_size=16, epochs=2, cache_dir=str(tmp_path/'cache')))
+    c = make_config(dict(n_train=32, n_valid=16, img_size=32, latent_dim=16, width=4, batch_size=16, epochs=2, cache_dir=str(tmp_path/'cache')))
     a, b = (train(c, tmp_path/n, progress=False, device='cpu').model.state_dict() for n in 'ab')
     d = train(TrainConfig(**{**c.__dict__, 'seed': 1}), tmp_path/'d', progress=False, device='cpu').model.state_dict()
     for k in a: torch.testing.assert_close(a[k], b[k], rtol=0, atol=0, msg=k)
@@ -208,7 +210,7 @@ def test_folder_cache_follows_the_files(tmp_path):
     import shutil
     from synesthesia.data import MelCache
     from synesthesia.pairs import PairedFolder
-    from synesthesia.training import build_datasets, Split
+    from synesthesia.config import build_datasets, Split
     data = tmp_path/'pairs'
     shutil.copytree(ROOT/'data'/'train', data)
     c = make_config(dict(data=str(data), valid_pct=0.25, cache_dir=str(tmp_path/'cache')))
@@ -223,7 +225,7 @@ def test_folder_cache_follows_the_files(tmp_path):
     assert [p.name for p in (data/'audio').iterdir()] and len(PairedFolder(data)) == 24
 
 def _tiny(tmp_path, **kw):
-    return make_config(dict(n_train=32, n_valid=16, img_size=32, d=16, width=4, batch_size=16, cache_dir=str(tmp_path/'cache')) | kw)
+    return make_config(dict(n_train=32, n_valid=16, img_size=32, latent_dim=16, width=4, batch_size=16, cache_dir=str(tmp_path/'cache')) | kw)
 
 def test_early_stopping_keeps_the_best(tmp_path):
     "patience=2: two epochs without a lower valid_loss end the run; `best` stays on the best epoch."
@@ -263,22 +265,22 @@ def test_callbacks_follow_the_config(tmp_path):
     assert 'EMA' in names(_tiny(tmp_path, ema=0.99)) and 'EMA' not in names(_tiny(tmp_path))
     with pytest.raises(ValueError, match="precision='bf16' needs a CUDA GPU"): build_learner(_tiny(tmp_path, precision='bf16'), dls)
 
-@pytest.mark.parametrize('kw', [dict(direction='image2audio', n_mels=32, f_max=5000.), dict(head='flow'), dict(direction='image2audio', head='flow', n_mels=32)])
+@pytest.mark.parametrize('kw', [dict(direction='img2audio', n_mels=32, f_max=5000.), dict(head='flow'), dict(direction='img2audio', head='flow', n_mels=32)])
 def test_other_directions_and_heads_train_and_load(tmp_path, kw):
     c = _tiny(tmp_path, epochs=1, **kw)
     train(c, tmp_path/'run', progress=False, device='cpu')
     ck = load_checkpoint(tmp_path/'run', device='cpu')
     assert ck.config == c
-    src = torch.rand(2, 3, 32, 32) if c.direction == 'image2audio' else torch.randn(2, 1, c.n_mels, 126)
+    src = torch.rand(2, 3, 32, 32) if c.direction == 'img2audio' else torch.randn(2, 1, c.mel.n_mels, 126)
     with torch.no_grad(): out = ck.model.sample(src, steps=2) if c.head == 'flow' else ck.model(src)
-    assert out.shape == ((2, 1, c.n_mels, 126) if c.direction == 'image2audio' else (2, 3, 32, 32))
+    assert out.shape == ((2, 1, c.mel.n_mels, 126) if c.direction == 'img2audio' else (2, 3, 32, 32))
     header = (tmp_path/'run'/'log.csv').read_text().splitlines()[0]
-    assert ('mel_db' in header) == (c.direction == 'image2audio' and c.head == 'deterministic')
+    assert ('mel_db' in header) == (c.direction == 'img2audio' and c.head == 'deterministic')
 
 def test_digits_source(tmp_path):
     from synesthesia.core import data_root
     if not (data_root()/'fsdd'/'recordings').is_dir(): pytest.skip('the digits data is not in $SYNESTHESIA_DATA')
-    from synesthesia.training import build_datasets
+    from synesthesia.config import build_datasets
     tr, va = build_datasets(load_config(ROOT/'configs'/'digits_audio2img.yaml'))
     assert len(tr) > 1000 and len(va) > 100 and tr[0][1].shape == (3, 32, 32) and tr[0][0].shape == (16000,)
     assert not {r[0] for r in tr.recs} & {r[0] for r in va.recs}
@@ -290,7 +292,7 @@ def test_class_pairing_draws_new_pictures_each_epoch(tmp_path):
     from fastai.basics import Callback
     from synesthesia.pairs import ClassPairs
     from synesthesia.training import build_dls, build_learner
-    c = load_config(ROOT/'configs'/'digits_img2audio.yaml', dict(voices='jackson', pairing='class', epochs=2, d=16, width=4, cache_dir=str(tmp_path)))
+    c = load_config(ROOT/'configs'/'digits_img2audio.yaml', dict(voices='jackson', pairing='class', epochs=2, latent_dim=16, width=4, cache_dir=str(tmp_path)))
     dls = build_dls(c, device='cpu')
     ds = dls.train.dataset
     assert isinstance(ds, ClassPairs) and not isinstance(dls.valid.dataset, ClassPairs)
@@ -356,10 +358,10 @@ def test_guided_flow_trains_and_loads_without_its_guide(tmp_path):
 def test_guide_must_match(tmp_path):
     det = _tiny(tmp_path, epochs=1)
     train(det, tmp_path/'det', progress=False, device='cpu')
-    with pytest.raises(ValueError, match=r"d=32 \(guide: 16\)"):
-        train(_tiny(tmp_path, head='flow', guide=str(tmp_path/'det'), d=32), tmp_path/'f', progress=False, device='cpu')
-    with pytest.raises(ValueError, match='expected a deterministic image2audio run'):
-        train(_tiny(tmp_path, head='flow', direction='image2audio', guide=str(tmp_path/'det')), tmp_path/'g', progress=False, device='cpu')
+    with pytest.raises(ValueError, match=r"latent_dim=32 \(guide: 16\)"):
+        train(_tiny(tmp_path, head='flow', guide=str(tmp_path/'det'), latent_dim=32), tmp_path/'f', progress=False, device='cpu')
+    with pytest.raises(ValueError, match='expected a deterministic img2audio run'):
+        train(_tiny(tmp_path, head='flow', direction='img2audio', guide=str(tmp_path/'det')), tmp_path/'g', progress=False, device='cpu')
 
 def test_a_diverged_epoch_is_checkpointed_but_never_best(tmp_path):
     from fastai.basics import Callback
@@ -373,7 +375,7 @@ def test_a_diverged_epoch_is_checkpointed_but_never_best(tmp_path):
     assert not (ck/'epoch-0001').exists()  # keep=1 and not the best
 
 def test_errors_blame_their_source(tmp_path):
-    from synesthesia.training import ConfigError
+    from synesthesia.config import ConfigError
     bad, ok = tmp_path/'bad.yaml', tmp_path/'ok.yaml'
     bad.write_text('batchsize: 8\n'); ok.write_text('epochs: 2\n')
     with pytest.raises(ConfigError, match=r'bad.yaml: unknown key'): load_config(bad, {'epochs': 2})

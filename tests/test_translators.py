@@ -2,7 +2,8 @@
 import pytest
 import torch
 from synesthesia.backbones import REGISTRY
-from synesthesia.audio2img import Audio2Image, Retrieval
+from synesthesia.audio2img import Audio2Image
+from synesthesia.heads import Retrieval
 from synesthesia.img2audio import Image2Audio, mel_to_audio, I2A_MEL
 
 def _check_grads(model, loss):
@@ -14,18 +15,18 @@ def _check_grads(model, loss):
 
 @pytest.mark.parametrize('dec', sorted(REGISTRY['image_decoder']))
 @pytest.mark.parametrize('enc', sorted(REGISTRY['audio_encoder']))
-def test_audio2image_every_pairing(enc, dec):
+def test_audio2img_every_pairing(enc, dec):
     torch.manual_seed(0)
-    model = Audio2Image(enc, dec, d=32, size=32, width=8)
+    model = Audio2Image(enc, dec, latent_dim=32, size=32, width=8)
     out = model(torch.randn(2, 1, 64, 40), torch.tensor([40, 25]))
     assert out.shape == (2, 3, 32, 32)
     _check_grads(model, (out - torch.rand_like(out)).abs().mean())
 
 @pytest.mark.parametrize('dec', sorted(REGISTRY['mel_decoder']))
 @pytest.mark.parametrize('enc', sorted(REGISTRY['image_encoder']))
-def test_image2audio_every_pairing(enc, dec):
+def test_img2audio_every_pairing(enc, dec):
     torch.manual_seed(0)
-    model = Image2Audio(enc, dec, d=32, n_mels=48, n_frames=40, width=8)
+    model = Image2Audio(enc, dec, latent_dim=32, n_mels=48, n_frames=40, width=8)
     out = model(torch.rand(2, 3, 32, 32))
     assert out.shape == (2, 1, 48, 40)
     _check_grads(model, (out - torch.randn_like(out)).abs().mean())
@@ -48,13 +49,14 @@ def test_flow_matching_trains_on_the_straight_path():
     "FlowMatching feeds (source, x_t, t) and asks for x1 - x0, with x_t = (1 - t) x0 + t x1."
     from fastai.basics import Learner
     from fastai.data.core import DataLoaders
-    from synesthesia.audio2img import Audio2ImageFlow, FlowMatching
+    from synesthesia.audio2img import Audio2ImageFlow
+    from synesthesia.heads import FlowMatching
     torch.manual_seed(0)
     items = [(torch.randn(1, 64, 16), torch.rand(3, 16, 16)) for _ in range(8)]
     seen = []
     def loss(v, target):
         seen.append(target.detach()); return ((v - target)**2).mean()
-    model = Audio2ImageFlow(d=16, size=16, width=8)
+    model = Audio2ImageFlow(latent_dim=16, size=16, width=8)
     learn = Learner(DataLoaders.from_dsets(items, items, bs=4, device='cpu'), model, loss_func=loss, cbs=FlowMatching())
     x_ts = []
     h = model.net.register_forward_hook(lambda m, args, out: x_ts.append((args[0].detach(), args[1].detach())))

@@ -9,8 +9,8 @@ from synesthesia.audio2img import chroma_picture
 from synesthesia.world import SynthParams, synth_image, probe_image
 from synesthesia.signals import save_audio, save_image
 from synesthesia.img2audio import world_sound
-from synesthesia.viz import (sound_explorer, picture_explorer, upload_explorer, picture_params, show_translations, hear,
-                             Explorer)
+from synesthesia.viz import show_translations, hear
+from synesthesia.widgets import sound_explorer, picture_explorer, upload_explorer, picture_params, Explorer
 
 def test_sound_explorer_follows_its_sliders():
     ex = sound_explorer(chroma_picture)
