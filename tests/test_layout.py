@@ -84,3 +84,84 @@ def test_no_cell_mixes_imports_with_other_code():
             nodes = list(ast.walk(ast.parse(c.source)))
             if any(isinstance(x, (ast.Import, ast.ImportFrom)) for x in nodes):
                 assert not any(isinstance(x, (ast.Expr, ast.Assign)) for x in nodes), f'{n}, cell {i}: imports mixed with other code\n{c.source[:300]}'
+
+# --- rooms a learner can follow (issue #27) -----------------------------------------------------------------------
+MAX_MODULE_LINES, MAX_CELL_LINES, MAX_CELL_DEFS, MAX_COLUMNS = 500, 40, 2, 120
+EXPORTS = {'export', 'exports', 'exporti'}
+
+def exported_modules() -> dict:
+    "{module name: its notebook}, in teaching order."
+    out = {}
+    for name in NBS:
+        for cell in read_nb(ROOT/'nbs'/name).cells:
+            m = re.search(r'^#\|\s*default_exp\s+(\S+)', ''.join(cell.source), re.M)
+            if m: out[m.group(1)] = name
+    return out
+
+def export_cells():
+    "(notebook, cell index, code without its `#|` directives) of every export cell."
+    from nbdev.process import extract_directives
+    for n in NBS:
+        for i, c in enumerate(read_nb(ROOT/'nbs'/n).cells):
+            if c.cell_type != 'code' or not extract_directives(c, remove=False).keys() & EXPORTS: continue
+            yield n, i, '\n'.join(l for l in c.source.splitlines() if not l.startswith('#|')).strip('\n')
+
+def test_modules_stay_short():
+    long = {p.name: n for p in (ROOT/'synesthesia').glob('*.py') if p.name != '_modidx.py'
+            and (n := len(p.read_text().splitlines())) > MAX_MODULE_LINES}
+    assert not long, f'modules over {MAX_MODULE_LINES} lines (split the notebook): {long}'
+
+def test_export_cells_hold_one_idea():
+    "At most 40 lines and two top-level definitions (a def, a class, or a patched method) per export cell."
+    import ast
+    bad = []
+    for n, i, code in export_cells():
+        defs = [x.name for x in ast.parse(code).body if isinstance(x, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+        lines = len(code.splitlines())
+        if lines > MAX_CELL_LINES or len(defs) > MAX_CELL_DEFS: bad.append(f'{n}, cell {i}: {lines} lines, defines {defs}')
+    assert not bad, 'export cells to split:\n' + '\n'.join(bad)
+
+def test_library_lines_fit_120_columns():
+    """Every line of the library within 120 columns. nbdev writes `__all__` itself, wrapping the list at 120 columns
+    before it puts `__all__ = ` in front, so the first line of that list is let through (nbdev 2.4's maker.py)."""
+    bad = []
+    for p in sorted((ROOT/'synesthesia').glob('*.py')):
+        if p.name == '_modidx.py': continue
+        for k, line in enumerate(p.read_text().splitlines(), 1):
+            allowed = MAX_COLUMNS + (len('__all__ = ') if line.startswith('__all__ = [') else 0)
+            if len(line) > allowed: bad.append(f'{p.name}:{k}: {len(line)} columns: {line[:60]}...')
+    assert not bad, '\n'.join(bad)
+
+def test_imports_run_one_way_and_keep_private_names_private():
+    "A module imports only from modules taught before it, and never a name that starts with `_`."
+    import ast
+    order = list(exported_modules())
+    for mod in order:
+        tree = ast.parse((ROOT/'synesthesia'/f'{mod}.py').read_text())
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.ImportFrom): continue
+            src = node.module if node.level else (node.module or '').removeprefix('synesthesia.')
+            if not (node.level or (node.module or '').startswith('synesthesia.')) or src not in order: continue
+            assert order.index(src) < order.index(mod), f'synesthesia.{mod} imports {src}, which comes after it'
+            private = [a.name for a in node.names if a.name.startswith('_')]
+            assert not private, f'synesthesia.{mod} imports private names {private} from {src}'
+
+def test_main_stays_out_of_all():
+    import importlib
+    for mod in exported_modules():
+        assert 'main' not in importlib.import_module(f'synesthesia.{mod}').__all__, f'synesthesia.{mod}.__all__ holds main'
+
+def test_colab_header_is_written_by_its_script():
+    "Every course notebook carries the header `.ci/colab_header.py` writes, exactly (run it to fix one)."
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('colab_header', ROOT/'.ci'/'colab_header.py')
+    ch = importlib.util.module_from_spec(spec); spec.loader.exec_module(ch)
+    errs = [e for p in ch.course_notebooks() for e in ch.problems(p)]
+    assert not errs, '\n'.join(errs) + '\nrun: python .ci/colab_header.py'
+
+def test_one_spelling_for_each_direction():
+    "`audio2img` and `img2audio` everywhere; the long spellings only where old configs are read."
+    old = re.compile(r'audio2image|image2audio')
+    for p in sorted((ROOT/'synesthesia').glob('[!_]*.py')) + sorted((ROOT/'configs').glob('*.yaml')):
+        hits = [l for l in p.read_text().splitlines() if old.search(l) and 'OLD_DIRECTIONS' not in l]
+        assert not hits, f'{p.name}: {hits[:3]}'
