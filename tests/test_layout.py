@@ -20,13 +20,18 @@ def test_sidebar_lists_every_notebook_in_teaching_order():
     numbered = sorted(n for n in NBS if re.match(r'\d\d', n))
     assert listed == ['index.ipynb'] + numbered, f'the sidebar in nbs/_quarto.yml should be index, then {numbered}'
 
-def test_every_module_comes_from_a_notebook():
-    "Nothing in synesthesia/ is written by hand: each module is exported by the numbered notebook of its name."
-    exports = {}
+def exported_modules() -> dict:
+    "{module name: its notebook}, in teaching order."
+    out = {}
     for name in NBS:
         for cell in read_nb(ROOT/'nbs'/name).cells:
             m = re.search(r'^#\|\s*default_exp\s+(\S+)', ''.join(cell.source), re.M)
-            if m: exports[m.group(1)] = name
+            if m: out[m.group(1)] = name
+    return out
+
+def test_every_module_comes_from_a_notebook():
+    "Nothing in synesthesia/ is written by hand: each module is exported by the numbered notebook of its name."
+    exports = exported_modules()
     modules = sorted(p.stem for p in (ROOT/'synesthesia').glob('*.py') if not p.stem.startswith('_'))
     assert sorted(exports) == modules, f'modules {modules} but notebooks export {exports}'
     for mod, name in exports.items():
@@ -88,15 +93,6 @@ def test_no_cell_mixes_imports_with_other_code():
 # --- rooms a learner can follow (issue #27) -----------------------------------------------------------------------
 MAX_MODULE_LINES, MAX_CELL_LINES, MAX_CELL_DEFS, MAX_COLUMNS = 500, 40, 2, 120
 EXPORTS = {'export', 'exports', 'exporti'}
-
-def exported_modules() -> dict:
-    "{module name: its notebook}, in teaching order."
-    out = {}
-    for name in NBS:
-        for cell in read_nb(ROOT/'nbs'/name).cells:
-            m = re.search(r'^#\|\s*default_exp\s+(\S+)', ''.join(cell.source), re.M)
-            if m: out[m.group(1)] = name
-    return out
 
 def export_cells():
     "(notebook, cell index, code without its `#|` directives) of every export cell."
