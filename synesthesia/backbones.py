@@ -13,25 +13,15 @@ import torch.nn.functional as F
 import torchvision
 
 # %% auto #0
-__all__ = ['KINDS', 'REGISTRY', 'register', 'create', 'n_params', 'conv_block', 'strided_body', 'sinusoids', 'transformer',
+__all__ = ['KINDS', 'REGISTRY', 'create', 'n_params', 'register', 'conv_block', 'strided_body', 'sinusoids', 'transformer',
            'frame_mask', 'masked_mean', 'AudioCNN', 'AudioBandCNN', 'AudioGRU', 'AudioTransformer', 'ImageCNN',
            'ImageResNet18', 'ImageViT', 'ImageDecoderCNN', 'MelDecoderCNN', 'MelDecoderLowRank', 'MelDecoderGRU',
            'MelDecoderTransformer', 'backbone_table']
 
-# %% ../nbs/02_backbones.ipynb #e2210c35
+# %% ../nbs/02_backbones.ipynb #cdfce97b
 KINDS = ('audio_encoder', 'image_encoder', 'image_decoder', 'mel_decoder')
 REGISTRY = {k: {} for k in KINDS}  # kind -> name -> class
 
-def register(kind: str, name: str):
-    "Class decorator: make a backbone available as `create(kind, name)`."
-    if kind not in KINDS: raise ValueError(f'kind={kind!r}: expected one of {KINDS}')
-    def deco(cls):
-        REGISTRY[kind][name] = cls
-        cls.kind, cls.name = kind, name
-        return cls
-    return deco
-
-# %% ../nbs/02_backbones.ipynb #cdfce97b
 def create(kind: str, # one of `KINDS`
            name: str, # a registered name, see `REGISTRY[kind]`
            **kwargs, # passed to the backbone
@@ -45,6 +35,16 @@ def create(kind: str, # one of `KINDS`
 def n_params(m: nn.Module) -> int:
     "Number of parameters of `m`."
     return sum(p.numel() for p in m.parameters())
+
+# %% ../nbs/02_backbones.ipynb #e2210c35
+def register(kind: str, name: str):
+    "Class decorator: make a backbone available as `create(kind, name)`."
+    if kind not in KINDS: raise ValueError(f'kind={kind!r}: expected one of {KINDS}')
+    def deco(cls):
+        REGISTRY[kind][name] = cls
+        cls.kind, cls.name = kind, name
+        return cls
+    return deco
 
 # %% ../nbs/02_backbones.ipynb #23b6aaab
 def conv_block(ni: int, nf: int, stride: int=1) -> nn.Sequential:

@@ -111,6 +111,19 @@ class Checkpointer(Callback):
                   f'(best {self.best:.5g} at epoch {self.best_epoch})')
             raise CancelFitException()
 
+# %% ../nbs/05c_callbacks.ipynb #343aec9b
+@patch
+def _save(self: Checkpointer, improved: bool):
+    name = f'epoch-{self.epoch + 1:04d}'
+    write_checkpoint(self.folder/name, self.model, self.config, self.dls.mel, self.state())
+    for p in ['last'] + (['best'] if improved else []):
+        atomic_write(self.folder/p, lambda tmp: Path(tmp).write_text(name + '\n'))
+    best = self.folder/'best'  # missing until valid_loss is a number (a first epoch can diverge)
+    keep = {name} | ({best.read_text().strip()} if best.is_file() else set())
+    epochs = sorted(p.name for p in self.folder.glob('epoch-*'))
+    for old in epochs[:-self.keep]:
+        if old not in keep: shutil.rmtree(self.folder/old)
+
 # %% ../nbs/05c_callbacks.ipynb #b3948d7f
 @patch
 def state(self: Checkpointer) -> dict:
@@ -127,19 +140,6 @@ def restore(self: Checkpointer, state: dict):
     self.best, self.best_epoch, self.wait = state['best'], state['best_epoch'], state['wait']
     self.smooth = state.get('smooth_loss')
     self.seconds = state.get('seconds', 0.)  # (missing from checkpoints written before it was recorded)
-
-# %% ../nbs/05c_callbacks.ipynb #343aec9b
-@patch
-def _save(self: Checkpointer, improved: bool):
-    name = f'epoch-{self.epoch + 1:04d}'
-    write_checkpoint(self.folder/name, self.model, self.config, self.dls.mel, self.state())
-    for p in ['last'] + (['best'] if improved else []):
-        atomic_write(self.folder/p, lambda tmp: Path(tmp).write_text(name + '\n'))
-    best = self.folder/'best'  # missing until valid_loss is a number (a first epoch can diverge)
-    keep = {name} | ({best.read_text().strip()} if best.is_file() else set())
-    epochs = sorted(p.name for p in self.folder.glob('epoch-*'))
-    for old in epochs[:-self.keep]:
-        if old not in keep: shutil.rmtree(self.folder/old)
 
 # %% ../nbs/05c_callbacks.ipynb #157f9ba1
 def frozen_state(m: nn.Module) -> set:

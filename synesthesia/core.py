@@ -15,8 +15,8 @@ from filelock import FileLock
 
 # %% auto #0
 __all__ = ['DEVICE_ENV', 'DATA_ENV', 'DEFAULT_SR', 'NOISE_SLOPES', 'SHAPES', 'get_device', 'seed_everything', 'data_root',
-           'atomic_write_all', 'atomic_write', 'one_thread', 'map_chunks', 'sine', 'chirp', 'click_train', 'noise',
-           'librosa_ready', 'gradient', 'stripes', 'shape_mask', 'shape_image']
+           'atomic_write_all', 'atomic_write', 'one_thread', 'map_chunks', 'librosa_ready', 'sine', 'chirp',
+           'click_train', 'noise', 'gradient', 'stripes', 'shape_mask', 'shape_image']
 
 # %% ../nbs/00_core.ipynb #4b003ca0
 def _numba_lock():
@@ -143,6 +143,20 @@ def _n_samples(dur, sr):
 def _check_freq(name, f, sr):
     if not 0 < f < sr/2: raise ValueError(f'{name}={f!r}: expected a frequency between 0 and sr/2 = {sr/2:g} Hz')
 
+# %% ../nbs/00_core.ipynb #9e27e0ce
+_LIBROSA_READY = False
+
+def librosa_ready():
+    "Compile librosa's numba-cached kernels (onsets, pYIN) in this process, one process at a time (numba#10128)."
+    global _LIBROSA_READY
+    if _LIBROSA_READY: return
+    with _numba_lock():
+        t = np.arange(4096, dtype=np.float32)/DEFAULT_SR
+        y = (np.sin(2*np.pi*440*t)*(t > 0.1)).astype(np.float32)
+        librosa.onset.onset_detect(y=y, sr=DEFAULT_SR, hop_length=128)
+        librosa.pyin(y, fmin=65., fmax=2100., sr=DEFAULT_SR, frame_length=1024)
+    _LIBROSA_READY = True
+
 # %% ../nbs/00_core.ipynb #1d0f5962
 def _wav(x, amp):
     if not 0 <= amp <= 1: raise ValueError(f'amp={amp!r}: expected an amplitude in [0, 1]')
@@ -205,20 +219,6 @@ def noise(dur: float=1., # duration (s)
     if amp*np.abs(x).max() > 1:
         raise ValueError(f'amp={amp!r}: noise at this RMS would clip; use amp <= {1/np.abs(x).max():.3f}')
     return _wav(x, amp)
-
-# %% ../nbs/00_core.ipynb #9e27e0ce
-_LIBROSA_READY = False
-
-def librosa_ready():
-    "Compile librosa's numba-cached kernels (onsets, pYIN) in this process, one process at a time (numba#10128)."
-    global _LIBROSA_READY
-    if _LIBROSA_READY: return
-    with _numba_lock():
-        t = np.arange(4096, dtype=np.float32)/DEFAULT_SR
-        y = (np.sin(2*np.pi*440*t)*(t > 0.1)).astype(np.float32)
-        librosa.onset.onset_detect(y=y, sr=DEFAULT_SR, hop_length=128)
-        librosa.pyin(y, fmin=65., fmax=2100., sr=DEFAULT_SR, frame_length=1024)
-    _LIBROSA_READY = True
 
 # %% ../nbs/00_core.ipynb #86c817bd
 def _size(size):

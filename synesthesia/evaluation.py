@@ -236,28 +236,6 @@ def headline(m: dict) -> list:
         rows.append(('diversity', f"{dv['mean']:.4g} ({dv['measure']}, {dv['draws']} draws)"))
     return rows
 
-# %% ../nbs/06d_evaluation.ipynb #ef94774d
-def write_report(metrics: dict, files: dict, output_dir, overwrite: bool=False, show: int=16) -> Path:
-    "Sources, outputs, targets, metrics.json and report.html, written into `output_dir`; a report replaced if asked."
-    out = Path(output_dir)
-    if out.exists() and any(out.iterdir()):
-        if not (out/'metrics.json').exists() and not (out/'report.html').exists():
-            raise FileExistsError(f'{out}: not empty and not a report folder; choose a new --output_dir')
-        if not overwrite:
-            raise FileExistsError(f'{out}: holds an earlier report; choose a new --output_dir or pass --overwrite to '
-                                  'replace it')
-    tmp = out.parent/f'.{out.name}.tmp-{os.getpid()}'
-    shutil.rmtree(tmp, ignore_errors=True)
-    try: _write_report(metrics, files, tmp, show)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)  # a half-written report never lingers beside the folder
-        raise
-    if out.exists():
-        old = out.parent/f'.{out.name}.old-{os.getpid()}'
-        out.rename(old); tmp.rename(out); shutil.rmtree(old)
-    else: tmp.rename(out)
-    return out/'report.html'
-
 # %% ../nbs/06d_evaluation.ipynb #edc152f4
 def _spectrogram_png(path, wav, mel):
     import matplotlib.pyplot as plt
@@ -312,6 +290,28 @@ def _write_report(metrics, files, tmp, show):
         f'<h2>Translations ({len(shown)} of {n}, spread over the set)</h2><table><tr><th>item</th><th>source</th>'
         f'<th>output</th><th>target</th></tr>{"".join(rows)}</table>\n<h2>Every number</h2><table>{every}</table>'
         '<p>All of it, with the confusion matrix, is in <a href="metrics.json">metrics.json</a>.</p></body></html>')
+
+# %% ../nbs/06d_evaluation.ipynb #ef94774d
+def write_report(metrics: dict, files: dict, output_dir, overwrite: bool=False, show: int=16) -> Path:
+    "Sources, outputs, targets, metrics.json and report.html, written into `output_dir`; a report replaced if asked."
+    out = Path(output_dir)
+    if out.exists() and any(out.iterdir()):
+        if not (out/'metrics.json').exists() and not (out/'report.html').exists():
+            raise FileExistsError(f'{out}: not empty and not a report folder; choose a new --output_dir')
+        if not overwrite:
+            raise FileExistsError(f'{out}: holds an earlier report; choose a new --output_dir or pass --overwrite to '
+                                  'replace it')
+    tmp = out.parent/f'.{out.name}.tmp-{os.getpid()}'
+    shutil.rmtree(tmp, ignore_errors=True)
+    try: _write_report(metrics, files, tmp, show)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)  # a half-written report never lingers beside the folder
+        raise
+    if out.exists():
+        old = out.parent/f'.{out.name}.old-{os.getpid()}'
+        out.rename(old); tmp.rename(out); shutil.rmtree(old)
+    else: tmp.rename(out)
+    return out/'report.html'
 
 # %% ../nbs/06d_evaluation.ipynb #0b4785d5
 def _parser() -> argparse.ArgumentParser:

@@ -239,17 +239,6 @@ class DigitPairs:
     def __len__(self): return len(self.recs)
     def __repr__(self): return f"DigitPairs({', '.join(f'{k}={v!r}' for k, v in self.desc.items())}, n={len(self)})"
 
-# %% ../nbs/01c_pairs.ipynb #005a9cb8
-@patch
-def __getitem__(self: DigitPairs, i):
-    "(waveform, picture) of pair `i`; the digit is `labels[i]`."
-    return load_audio(self.recs[i][0], self.sr, self.dur, crop='center'), self.image(i)
-
-@patch
-def image(self: DigitPairs, i):
-    "The picture of pair `i` alone."
-    return self.picture(self.image_idx[i])
-
 # %% ../nbs/01c_pairs.ipynb #36520ad2
 @patch
 def picture(self: DigitPairs, k):
@@ -261,6 +250,17 @@ def picture(self: DigitPairs, k):
 def class_pictures(self: DigitPairs) -> dict:
     "Every picture of this split's pool, by digit: {digit: uint8 `(n, 3, img_size, img_size)`} (8 bits hold them)."
     return {d: torch.stack([(self.picture(k)*255).round().byte() for k in self.pool[d]]) for d in range(10)}
+
+# %% ../nbs/01c_pairs.ipynb #005a9cb8
+@patch
+def __getitem__(self: DigitPairs, i):
+    "(waveform, picture) of pair `i`; the digit is `labels[i]`."
+    return load_audio(self.recs[i][0], self.sr, self.dur, crop='center'), self.image(i)
+
+@patch
+def image(self: DigitPairs, i):
+    "The picture of pair `i` alone."
+    return self.picture(self.image_idx[i])
 
 # %% ../nbs/01c_pairs.ipynb #e6cb8483
 class ClassPairs:

@@ -22,7 +22,7 @@ from .viz import show_translations, plot_log, png_bytes, data_uri
 
 # %% auto #0
 __all__ = ['QUICK', 'QUICK_EPOCHS', 'config_dir', 'pipeline_configs', 'check_data', 'versions', 'cpu_name', 'machine',
-           'run_pipeline', 'write_summary']
+           'write_summary', 'run_pipeline']
 
 # %% ../nbs/08_pipeline.ipynb #bb21c736
 QUICK = {'audio2img': dict(img_size=32, epochs=12, lr=6e-3, channels_last=True),  # the synthetic world, PROBE_BARS met
@@ -148,47 +148,6 @@ def _evaluate_run(d: str, out: Path, n_eval: int|None, device, workers: int, pro
                                         play=1.).html,
                 _curves=data_uri(png_bytes(plot_log(run, title=f'{d}: loss')), 'image/png'))
 
-# %% ../nbs/08_pipeline.ipynb #d0e56f81
-def run_pipeline(data: str='synthetic', # 'synthetic', 'digits', or a folder with audio/ and images/
-                 output_dir='outputs/pipeline', # everything goes here
-                 val: str|None=None, # a folder of validation pairs, with a folder of training pairs
-                 quick: bool=False, # the short recipe: minutes on a CPU (see `QUICK`)
-                 directions: tuple=('audio2img', 'img2audio'),
-                 overrides: dict|None=None, # config keys for both directions, e.g. dict(epochs=3)
-                 configs: dict|None=None, # {direction: YAML path} instead of the project's
-                 n_eval: int|None=500, # test items evaluated per direction (None: all the test split holds)
-                 device=None, # None: the best there is
-                 workers: int|None=None, # processes for the probes; None: one per CPU core, at most 4
-                 resume: bool=False, # continue an earlier pipeline in `output_dir`
-                 overwrite: bool=False, # replace an earlier pipeline in `output_dir`
-                 progress: bool=True, # progress bars
-                 quiet: bool=False, # no step messages
-                ) -> dict:
-    "Data -> train both translators -> evaluate both -> one report. Returns what `pipeline.json` holds."
-    t_start, out = time.time(), Path(output_dir)
-    cfgs = pipeline_configs(data, val, quick, directions, overrides, configs)  # a bad config value fails here, first
-    device, workers, n_steps = get_device(device), workers or min(4, os.cpu_count() or 1), 1 + 2*len(cfgs)
-    _prepare(out, resume, overwrite)
-    _say(f'[1/{n_steps}] data: {data}', quiet)
-    t = time.time(); about = check_data(next(iter(cfgs.values())))
-    _say(f'      {about}', quiet)
-    build_caches(cfgs.values(), workers, progress)  # each sound synthesised (or decoded) once, in `workers` processes
-    steps, runs = dict(data=round(time.time() - t, 1)), {}
-    for k, (d, c) in enumerate(cfgs.items(), 2):
-        _say(f'[{k}/{n_steps}] train {d}: {c.encoder} encoder, {c.decoder} decoder, {c.epochs} epochs of '
-             f'{c.n_train if c.data == "synthetic" else "the"} training items -> {out/"runs"/d}', quiet)
-        runs[d] = _train_run(d, c, out, resume, device, progress)
-        steps[f'train_{d}'] = runs[d]['train_seconds']
-    for k, d in enumerate(cfgs, 2 + len(cfgs)):
-        _say(f'[{k}/{n_steps}] evaluate {d} on {n_eval or "all"} test items -> {out/d}', quiet)
-        runs[d] |= _evaluate_run(d, out, n_eval, device, workers, progress)
-        steps[f'evaluate_{d}'] = runs[d]['evaluate_seconds']
-    result = dict(data=data, data_about=about, val=val, quick=quick, output_dir=str(out), device=str(device),
-                  directions=runs, seconds=round(time.time() - t_start, 1), steps=steps)
-    result |= dict(bars_met=_all_met(result)) | _provenance(device, runs)
-    _say(_done(result, write_summary(result, out)), quiet)
-    return result
-
 # %% ../nbs/08_pipeline.ipynb #38b479c9
 def _provenance(device, runs: dict) -> dict:
     "Where a result comes from: versions, machine, the command that ran it (from a shell) and each run's seed."
@@ -255,6 +214,47 @@ def write_summary(result: dict, output_dir) -> Path:
     (out/'report.html').write_text(page)
     (out/'pipeline.json').write_text(json.dumps(plain, indent=2, default=str) + '\n')
     return out/'report.html'
+
+# %% ../nbs/08_pipeline.ipynb #d0e56f81
+def run_pipeline(data: str='synthetic', # 'synthetic', 'digits', or a folder with audio/ and images/
+                 output_dir='outputs/pipeline', # everything goes here
+                 val: str|None=None, # a folder of validation pairs, with a folder of training pairs
+                 quick: bool=False, # the short recipe: minutes on a CPU (see `QUICK`)
+                 directions: tuple=('audio2img', 'img2audio'),
+                 overrides: dict|None=None, # config keys for both directions, e.g. dict(epochs=3)
+                 configs: dict|None=None, # {direction: YAML path} instead of the project's
+                 n_eval: int|None=500, # test items evaluated per direction (None: all the test split holds)
+                 device=None, # None: the best there is
+                 workers: int|None=None, # processes for the probes; None: one per CPU core, at most 4
+                 resume: bool=False, # continue an earlier pipeline in `output_dir`
+                 overwrite: bool=False, # replace an earlier pipeline in `output_dir`
+                 progress: bool=True, # progress bars
+                 quiet: bool=False, # no step messages
+                ) -> dict:
+    "Data -> train both translators -> evaluate both -> one report. Returns what `pipeline.json` holds."
+    t_start, out = time.time(), Path(output_dir)
+    cfgs = pipeline_configs(data, val, quick, directions, overrides, configs)  # a bad config value fails here, first
+    device, workers, n_steps = get_device(device), workers or min(4, os.cpu_count() or 1), 1 + 2*len(cfgs)
+    _prepare(out, resume, overwrite)
+    _say(f'[1/{n_steps}] data: {data}', quiet)
+    t = time.time(); about = check_data(next(iter(cfgs.values())))
+    _say(f'      {about}', quiet)
+    build_caches(cfgs.values(), workers, progress)  # each sound synthesised (or decoded) once, in `workers` processes
+    steps, runs = dict(data=round(time.time() - t, 1)), {}
+    for k, (d, c) in enumerate(cfgs.items(), 2):
+        _say(f'[{k}/{n_steps}] train {d}: {c.encoder} encoder, {c.decoder} decoder, {c.epochs} epochs of '
+             f'{c.n_train if c.data == "synthetic" else "the"} training items -> {out/"runs"/d}', quiet)
+        runs[d] = _train_run(d, c, out, resume, device, progress)
+        steps[f'train_{d}'] = runs[d]['train_seconds']
+    for k, d in enumerate(cfgs, 2 + len(cfgs)):
+        _say(f'[{k}/{n_steps}] evaluate {d} on {n_eval or "all"} test items -> {out/d}', quiet)
+        runs[d] |= _evaluate_run(d, out, n_eval, device, workers, progress)
+        steps[f'evaluate_{d}'] = runs[d]['evaluate_seconds']
+    result = dict(data=data, data_about=about, val=val, quick=quick, output_dir=str(out), device=str(device),
+                  directions=runs, seconds=round(time.time() - t_start, 1), steps=steps)
+    result |= dict(bars_met=_all_met(result)) | _provenance(device, runs)
+    _say(_done(result, write_summary(result, out)), quiet)
+    return result
 
 # %% ../nbs/08_pipeline.ipynb #396573f2
 def _parser() -> argparse.ArgumentParser:

@@ -117,6 +117,29 @@ def test_export_cells_hold_one_idea():
         if lines > MAX_CELL_LINES or len(defs) > MAX_CELL_DEFS: bad.append(f'{n}, cell {i}: {lines} lines, defines {defs}')
     assert not bad, 'export cells to split:\n' + '\n'.join(bad)
 
+def _public_definitions(code: str) -> list:
+    "Public top-level functions and classes of a cell, leaving out `@patch` methods (they belong to a class above)."
+    import ast
+    def patched(node):
+        return any((d.func if isinstance(d, ast.Call) else d).__dict__.get('id') == 'patch' for d in node.decorator_list)
+    return [x.name for x in ast.parse(code).body if isinstance(x, (ast.FunctionDef, ast.ClassDef))
+            and not x.name.startswith('_') and not patched(x)]
+
+def test_each_definition_is_followed_by_its_demo():
+    "A public definition is shown working (a demo or a test) before the next one; its `@patch` methods may come first."
+    from nbdev.process import extract_directives
+    bad = []
+    for n in NBS:
+        cells = [c for c in read_nb(ROOT/'nbs'/n).cells if c.cell_type == 'code']
+        exported = [bool(extract_directives(c, remove=False).keys() & EXPORTS) for c in cells]
+        defs = [_public_definitions('\n'.join(l for l in c.source.splitlines() if not l.startswith('#|'))) if e else []
+                for c, e in zip(cells, exported)]
+        for i, names in enumerate(defs):
+            if not names: continue
+            nxt = next((j for j in range(i + 1, len(cells)) if not exported[j] or defs[j]), None)
+            if nxt is None or exported[nxt]: bad.append(f'{n}: {names} has no demo or test before the next definition')
+    assert not bad, '\n'.join(bad)
+
 def test_library_lines_fit_120_columns():
     """Every line of the library within 120 columns. nbdev writes `__all__` itself, wrapping the list at 120 columns
     before it puts `__all__ = ` in front, so the first line of that list is let through (nbdev 2.4's maker.py)."""
