@@ -12,7 +12,7 @@ from torch import nn
 from fastcore.basics import patch
 from fastai.callback.core import Callback
 
-from .backbones import REGISTRY, create
+from .backbones import REGISTRY
 
 # %% auto #0
 __all__ = ['cnn_width', 'SharpMSE', 'time_features', 'FiLMBlock', 'FlowNet', 'FlowTranslator', 'FlowMatching', 'Retrieval']

@@ -17,7 +17,7 @@ from .signals import MelSpec, BadFileError, fit_length
 from .pairs import DigitPairs, MNIST_FILES, fsdd_recordings
 from .data import MelCache
 from .measures import FeatureStats, frechet_distance, bootstrap_ci
-from .extractors import Extractor, ImageNet, AudioNet, random_image_net, random_audio_net, MFCCStats
+from .extractors import Extractor, ImageNet, AudioNet
 
 # %% auto #0
 __all__ = ['JUDGE_EPOCHS', 'JUDGE_VERSION', 'DAMAGES', 'augment_pictures', 'augment_mels', 'train_classifier', 'predict',

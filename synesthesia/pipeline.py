@@ -5,7 +5,6 @@
 # %% ../nbs/08_pipeline.ipynb #2d4c37ce
 from __future__ import annotations
 import argparse, html, json, os, platform, shutil, sys, sysconfig, time
-from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
 
