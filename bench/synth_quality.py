@@ -2,6 +2,7 @@
 
     python bench/synth_quality.py                      # both directions, default configs, 500 held-out items
     python bench/synth_quality.py --direction img2audio --n_eval 200 --budget 120   # a quicker look
+    python bench/synth_quality.py --direction audio2img --decoder gru --out synth_quality_a2i_gru  # another decoder
 
 Trains the default audio->image and image->audio models on the synthetic world (at most `--budget` seconds of
 fitting each, on whatever this machine has), then scores every method by the data issue's probes on `--n_eval`
@@ -82,6 +83,7 @@ def batched(f, x, bs=64): return torch.cat([f(x[i:i + bs]) for i in range(0, len
 
 def run_direction(direction, a):
     cfg = CONFIGS[direction]
+    if a.decoder: cfg = cfg | dict(model=cfg['model'] | dict(decoder=a.decoder))
     learn, info = train(direction, cfg, a.budget, a.cache)
     print(f'{direction}: trained {info}', flush=True)
     model, mel = learn.model.eval(), learn.dls.mel
@@ -124,6 +126,8 @@ def main():
     ap.add_argument('--n_iter', type=int, default=32, help='Griffin-Lim rounds')
     ap.add_argument('--workers', type=int, default=2, help='processes that run the probes')
     ap.add_argument('--cache', default=str(ROOT/'bench'/'cache'), help='where the spectrogram caches go')
+    ap.add_argument('--decoder', help="the learned translator's decoder (a registered image_decoder or mel_decoder); "
+                                       "default: the default config's, cnn")
     ap.add_argument('--out', default='synth_quality', help='name of the result file in bench/results/')
     a = ap.parse_args()
     dirs = ['audio2img', 'img2audio'] if a.direction == 'both' else [a.direction]

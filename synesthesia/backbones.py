@@ -15,8 +15,9 @@ import torchvision
 # %% auto #0
 __all__ = ['KINDS', 'REGISTRY', 'create', 'n_params', 'register', 'conv_block', 'strided_body', 'sinusoids', 'transformer',
            'frame_mask', 'masked_mean', 'AudioCNN', 'AudioBandCNN', 'AudioGRU', 'AudioTransformer', 'ImageCNN',
-           'ImageResNet18', 'ImageViT', 'ImageDecoderCNN', 'MelDecoderCNN', 'MelDecoderLowRank', 'MelDecoderGRU',
-           'MelDecoderTransformer', 'backbone_table']
+           'ImageResNet18', 'ImageViT', 'ImageDecoderCNN', 'PatchesToImage', 'ImageDecoderGRU',
+           'ImageDecoderTransformer', 'MelDecoderCNN', 'MelDecoderLowRank', 'MelDecoderGRU', 'MelDecoderTransformer',
+           'backbone_table']
 
 # %% ../nbs/02_backbones.ipynb #cdfce97b
 KINDS = ('audio_encoder', 'image_encoder', 'image_decoder', 'mel_decoder')
@@ -209,6 +210,53 @@ class ImageDecoderCNN(nn.Module):
         self.out = nn.Conv2d(chans[-1], 3, 3, padding=1)
         self.c0 = chans[0]
     def forward(self, z): return torch.sigmoid(self.out(self.ups(self.stem(z).view(len(z), self.c0, 4, 4))))
+
+# %% ../nbs/02_backbones.ipynb #4d0105f3
+class PatchesToImage(nn.Module):
+    "Patch tokens `(b, (size/patch)**2, d)` in raster order -> `c` features a pixel -> a 3x3 conv over seams, sigmoid."
+    def __init__(self, d: int, size: int=64, patch: int=8, c: int=16):
+        super().__init__()
+        if size % patch or size < patch:
+            raise ValueError(f'size={size!r}: expected a multiple of patch={patch!r} pixels')
+        self.size, self.patch, self.c = size, patch, c
+        self.proj = nn.Sequential(nn.LayerNorm(d), nn.Linear(d, c*patch*patch))
+        self.out = nn.Conv2d(c, 3, 3, padding=1)
+    def forward(self, tokens):
+        x = self.proj(tokens).transpose(1, 2)  # (b, c*p*p, n): one column per patch, as `F.fold` wants
+        x = F.fold(x, (self.size, self.size), self.patch, stride=self.patch)
+        return torch.sigmoid(self.out(x))
+
+# %% ../nbs/02_backbones.ipynb #ad6fc459
+@register('image_decoder', 'gru')
+class ImageDecoderGRU(nn.Module):
+    "A GRU over the patches in raster order, fed the latent and a position code at each step; one patch per state."
+    def __init__(self, latent_dim: int=128, size: int=64, patch: int=8, hidden: int=256, layers: int=2):
+        super().__init__()
+        self.to_image = PatchesToImage(hidden, size, patch)
+        self.n = (size//patch)**2
+        self.register_buffer('pos', sinusoids(self.n, 32), persistent=False)
+        self.gru = nn.GRU(latent_dim + 32, hidden, layers, batch_first=True)
+    def forward(self, z):
+        x = torch.cat([z[:, None].expand(-1, self.n, -1), self.pos.expand(len(z), -1, -1)], -1)
+        return self.to_image(self.gru(x)[0])
+
+# %% ../nbs/02_backbones.ipynb #63e63da7
+@register('image_decoder', 'transformer')
+class ImageDecoderTransformer(nn.Module):
+    "Learned patch queries and `memory` tokens of the latent, a Transformer over all of them, one patch per query."
+    def __init__(self, latent_dim: int=128, size: int=64, patch: int=8, d_model: int=128, heads: int=4,
+                 layers: int=3, memory: int=4):
+        super().__init__()
+        self.to_image = PatchesToImage(d_model, size, patch)
+        n = (size//patch)**2
+        self.memory = nn.Linear(latent_dim, memory*d_model)
+        self.queries = nn.Parameter(torch.zeros(n, d_model))
+        self.register_buffer('pos', sinusoids(n + memory, d_model), persistent=False)
+        self.encoder = transformer(d_model, heads, layers)
+    def forward(self, z):
+        mem = self.memory(z).view(len(z), -1, self.queries.shape[1])
+        x = torch.cat([mem, self.queries.expand(len(z), -1, -1)], 1) + self.pos
+        return self.to_image(self.encoder(x)[:, mem.shape[1]:])
 
 # %% ../nbs/02_backbones.ipynb #717c2934
 def _up_block1d(c):

@@ -78,7 +78,7 @@ class DataKeys:
                              '8 kHz for audio2img, 160 up to 5 kHz for img2audio (narrow enough at the bottom to '
                              'hear timbre)')
     cache: bool = _opt(True, 'compute log-mels once, into a memory-mapped file keyed by the data and the convention')
-    cache_dir: str = _opt('', "where caches go; '': cache/ beside the data folder ($SYNESTHESIA_DATA/../cache)")
+    cache_dir: str = _opt('', "where caches go; '': the user's cache folder, `cache_root()` (notebook 00)")
 
 # %% ../nbs/05a_config.ipynb #95dbfb56
 @dataclass

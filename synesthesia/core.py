@@ -14,9 +14,9 @@ from matplotlib.path import Path as PolyPath
 from filelock import FileLock
 
 # %% auto #0
-__all__ = ['DEVICE_ENV', 'DATA_ENV', 'DEFAULT_SR', 'NOISE_SLOPES', 'SHAPES', 'get_device', 'seed_everything', 'data_root',
-           'atomic_write_all', 'atomic_write', 'one_thread', 'map_chunks', 'librosa_ready', 'sine', 'chirp',
-           'click_train', 'noise', 'gradient', 'stripes', 'shape_mask', 'shape_image']
+__all__ = ['DEVICE_ENV', 'DATA_ENV', 'CACHE_ENV', 'DEFAULT_SR', 'NOISE_SLOPES', 'SHAPES', 'get_device', 'seed_everything',
+           'data_root', 'cache_root', 'atomic_write_all', 'atomic_write', 'one_thread', 'map_chunks', 'librosa_ready',
+           'sine', 'chirp', 'click_train', 'noise', 'gradient', 'stripes', 'shape_mask', 'shape_image']
 
 # %% ../nbs/00_core.ipynb #4b003ca0
 def _numba_lock():
@@ -84,6 +84,16 @@ def data_root() -> Path:
         raise FileNotFoundError(f'${DATA_ENV}={env!r} is not a folder: point it at the folder that holds the data, '
                                 'or unset it to use ~/.synesthesia/data')
     return root.resolve()
+
+# %% ../nbs/00_core.ipynb #db215902
+CACHE_ENV = 'SYNESTHESIA_CACHE'  # environment variable naming the folder for caches
+
+def cache_root() -> Path:
+    "The folder for caches: `$SYNESTHESIA_CACHE`, else `$XDG_CACHE_HOME/synesthesia`, else `~/.cache/synesthesia`."
+    if env := os.environ.get(CACHE_ENV): return Path(env).expanduser().resolve()
+    xdg = os.environ.get('XDG_CACHE_HOME')
+    base = Path(xdg).expanduser() if xdg and Path(xdg).expanduser().is_absolute() else Path.home()/'.cache'
+    return (base/'synesthesia').resolve()
 
 # %% ../nbs/00_core.ipynb #edea1234
 def atomic_write_all(paths, # the files to write

@@ -15,7 +15,7 @@ from fastai.data.core import DataLoaders
 from fastai.data.load import DataLoader
 from fasttransform import ItemTransform, Pipeline
 
-from .core import DEFAULT_SR, get_device, data_root, atomic_write, atomic_write_all, one_thread
+from .core import DEFAULT_SR, get_device, cache_root, atomic_write, atomic_write_all, one_thread
 from .signals import MelSpec, BadFileError
 
 # %% auto #0
@@ -200,7 +200,7 @@ class MelCache:
     "A dataset's sounds as log-mel spectrograms, computed once into a memory-mapped file keyed by the convention."
     def __init__(self, ds, # a dataset of (waveform, picture) with fixed-length sounds
                  mel: MelSpec, # the convention (its statistics do not matter: log-mels are stored unnormalised)
-                 folder: str|Path|None=None, # default: `cache/` beside `data_root()`
+                 folder: str|Path|None=None, # default: `cache_root()/'mels'`
                  bs: int=64, # sounds per batch while building
                  dtype=np.float16, # half precision: half the disk, plenty for log magnitudes
                  pictures: bool=True, # keep the pictures too, as 8-bit RGB
@@ -230,7 +230,7 @@ class MelCache:
 def paths(cls: MelCache, ds, mel: MelSpec, folder: str|Path|None=None) -> tuple:
     "(log-mel file, picture file) of `ds` under the convention `mel` in `folder`: named by what the items are."
     key = hashlib.sha1(getattr(ds, 'cache_key', repr(ds)).encode()).hexdigest()[:10]
-    stem = (Path(folder) if folder else data_root().parent/'cache')/f'{type(ds).__name__}-{key}'
+    stem = (Path(folder) if folder else cache_root()/'mels')/f'{type(ds).__name__}-{key}'
     return Path(f'{stem}-mel{mel.hash}-{len(ds)}.npy'), Path(f'{stem}-img-{len(ds)}.npy')
 
 def _some_items(ds):

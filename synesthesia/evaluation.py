@@ -331,7 +331,8 @@ def _parser() -> argparse.ArgumentParser:
     arg('--guidance', type=float, default=1.,
         help="the flow head's classifier-free guidance weight (1: none; more needs a flow trained with cond_drop)")
     arg('--griffin_lim', type=int, default=32, help='Griffin-Lim rounds for sounds')
-    arg('--judge_cache', help='folder of trained digit judges (default: cache/judges beside the data)')
+    arg('--judge_cache', help='folder of trained digit judges (default: judges/ in the cache folder, '
+                           '$SYNESTHESIA_CACHE or ~/.cache/synesthesia)')
     arg('--device', help="'cpu', 'cuda', 'cuda:N' or 'mps' (default: the best there is)")
     arg('--workers', type=int, default=1, help="processes that run the probes (the world's sounds: pYIN is slow)")
     arg('--overwrite', action='store_true', help='replace an earlier report in --output_dir')

@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .core import DEFAULT_SR, data_root, get_device, seed_everything, atomic_write
+from .core import DEFAULT_SR, cache_root, get_device, seed_everything, atomic_write
 from .signals import MelSpec, BadFileError, fit_length
 from .pairs import DigitPairs, MNIST_FILES, fsdd_recordings
 from .data import MelCache
@@ -121,7 +121,7 @@ def digit_judge(modality: str='image', # 'image' (written digits) or 'audio' (sp
                 epochs: int|None=None, # default `JUDGE_EPOCHS[modality]`
                 seed: int=0,
                 root=None, # data folder; default `data_root()`
-                cache: str|Path|bool|None=None, # folder of judges; default `cache/judges` beside the data; False: none
+                cache: str|Path|bool|None=None, # folder of judges; default `cache_root()/'judges'`; False: none
                 device=None,
                ) -> ImageNet|AudioNet:
     "A digit classifier that judges translations, trained apart from what it judges; its test accuracy in `.info`."
@@ -131,7 +131,7 @@ def digit_judge(modality: str='image', # 'image' (written digits) or 'audio' (sp
     speakers = tuple(test_speakers) if holdout == 'speakers' else ()
     key = dict(modality=modality, holdout=holdout, speakers=speakers, epochs=epochs, seed=seed, version=JUDGE_VERSION,
                data=list(MNIST_FILES.values()) if modality == 'image' else _fsdd_fingerprint(root))
-    home = Path(cache or (Path(root) if root else data_root()).parent/'cache'/'judges')
+    home = Path(cache or cache_root()/'judges')
     folder = None if cache is False else home/f'digits-{modality}-{_judge_key(**key)}'
     if folder is not None and (folder/'info.json').is_file(): return load_judge(folder)
     split = lambda s: DigitPairs(s, holdout=holdout, test_speakers=test_speakers or ('theo',), root=root, img_size=32)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/01c_pairs.ipynb #33eb6d1c
 from __future__ import annotations
-import gzip, hashlib, json, re, shutil, struct, tempfile, urllib.request, warnings, zipfile
+import gzip, hashlib, json, os, re, shutil, sys, struct, tempfile, urllib.request, warnings, zipfile
 from dataclasses import dataclass, asdict
 from pathlib import Path
 
@@ -21,7 +21,8 @@ from .world import SynthWorld
 # %% auto #0
 __all__ = ['SILENCE_PEAK', 'MNIST_FILES', 'FSDD_NAME', 'HOLDOUTS', 'SPLITS', 'MNIST_MIRRORS', 'FSDD_ARCHIVE', 'FSDD_SPEAKER_MD5',
            'PairReport', 'find_pairs', 'PairedFolder', 'make_sample_data', 'read_idx', 'digit_images',
-           'fsdd_recordings', 'digit_split', 'DigitPairs', 'ClassPairs', 'speaker_digests', 'download_digits']
+           'fsdd_recordings', 'digit_split', 'digits_available', 'DigitPairs', 'ClassPairs', 'speaker_digests',
+           'download_digits']
 
 # %% ../nbs/01c_pairs.ipynb #05ed9efb
 SILENCE_PEAK = 1e-4  # a sound whose peak stays below this (-80 dBFS) counts as silent
@@ -203,6 +204,21 @@ def digit_split(recs: list, # from `fsdd_recordings`
         which = lambda r: 'test' if r[2] in test_speakers else 'valid' if r[3] < 5 else 'train'
     return [r for r in recs if which(r) == split]
 
+# %% ../nbs/01c_pairs.ipynb #5fe287b9
+def digits_available(root: Path|None=None, # data folder; default `data_root()`
+                    ) -> bool:
+    "Whether FSDD's recordings and MNIST's test digits are in `root`; if not, one line saying what is missing."
+    root = Path(root or data_root())
+    recs = root/'fsdd'/'recordings'
+    missing = ([] if recs.is_dir() and any(recs.glob('*.wav')) else ['fsdd/recordings']) + [
+        f'mnist/{n}' for n in MNIST_FILES if not (root/'mnist'/n).is_file()]
+    if not missing: return True
+    msg = (f"no digits data in {root} ({', '.join(missing)} missing): cells flagged `digits` need it; "
+           "download_digits() fetches it, or set $SYNESTHESIA_DATA")
+    print(msg)
+    if os.environ.get('IN_TEST'): print(msg, file=sys.__stderr__)  # nbdev_test keeps cell output: tell the console
+    return False
+
 # %% ../nbs/01c_pairs.ipynb #7d7d5aa5
 class DigitPairs:
     "Spoken digits (FSDD) paired with handwritten digits of the same class, for one split."
@@ -261,6 +277,13 @@ def __getitem__(self: DigitPairs, i):
 def image(self: DigitPairs, i):
     "The picture of pair `i` alone."
     return self.picture(self.image_idx[i])
+
+# %% ../nbs/01c_pairs.ipynb #0e82fc38
+@patch(as_prop=True)
+def cache_key(self: DigitPairs) -> str:
+    "What the items are, for caches: the settings, the data folder, and every recording's name, size and time."
+    files = ''.join(f'{p.name}{p.stat().st_size}{p.stat().st_mtime_ns}' for p, *_ in self.recs)
+    return f'{self!r} root={self.root} recordings={hashlib.sha1(files.encode()).hexdigest()[:12]}'
 
 # %% ../nbs/01c_pairs.ipynb #e6cb8483
 class ClassPairs:
