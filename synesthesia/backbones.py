@@ -15,7 +15,7 @@ import torchvision
 # %% auto #0
 __all__ = ['KINDS', 'REGISTRY', 'create', 'n_params', 'register', 'conv_block', 'strided_body', 'sinusoids', 'transformer',
            'frame_mask', 'masked_mean', 'AudioCNN', 'AudioBandCNN', 'AudioGRU', 'AudioTransformer', 'ImageCNN',
-           'ImageResNet18', 'ImageViT', 'ImageDecoderCNN', 'PatchesToImage', 'ImageDecoderGRU',
+           'ImageResNet18', 'ImageViT', 'ImageDecoderCNN', 'grid_sinusoids', 'PatchesToImage', 'ImageDecoderGRU',
            'ImageDecoderTransformer', 'MelDecoderCNN', 'MelDecoderLowRank', 'MelDecoderGRU', 'MelDecoderTransformer',
            'backbone_table']
 
@@ -211,30 +211,40 @@ class ImageDecoderCNN(nn.Module):
         self.c0 = chans[0]
     def forward(self, z): return torch.sigmoid(self.out(self.ups(self.stem(z).view(len(z), self.c0, 4, 4))))
 
+# %% ../nbs/02_backbones.ipynb #46c64664
+def grid_sinusoids(h: int, w: int, d: int) -> torch.Tensor:
+    "The `(h*w, d)` position code of a `h` x `w` grid in raster order: half of `d` codes the row, half the column."
+    rows, cols = sinusoids(h, d//2), sinusoids(w, d - d//2)
+    return torch.cat([rows[:, None].expand(h, w, -1), cols[None].expand(h, w, -1)], -1).reshape(h*w, d)
+
 # %% ../nbs/02_backbones.ipynb #4d0105f3
 class PatchesToImage(nn.Module):
-    "Patch tokens `(b, (size/patch)**2, d)` in raster order -> `c` features a pixel -> a 3x3 conv over seams, sigmoid."
-    def __init__(self, d: int, size: int=64, patch: int=8, c: int=16):
+    "Tokens `(b, n, d)` of `patch`-sized pieces in raster order -> `c` features a pixel -> a 3x3 conv, sigmoid."
+    def __init__(self, d: int, size: int=64, patch: int|tuple=8, c: int=16): # patch: side, or (height, width)
         super().__init__()
-        if size % patch or size < patch:
+        self.patch = (patch, patch) if isinstance(patch, int) else tuple(patch)
+        if any(size % p or size < p for p in self.patch):
             raise ValueError(f'size={size!r}: expected a multiple of patch={patch!r} pixels')
-        self.size, self.patch, self.c = size, patch, c
-        self.proj = nn.Sequential(nn.LayerNorm(d), nn.Linear(d, c*patch*patch))
+        self.size, self.c = size, c
+        self.proj = nn.Sequential(nn.LayerNorm(d), nn.Linear(d, c*self.patch[0]*self.patch[1]))
         self.out = nn.Conv2d(c, 3, 3, padding=1)
     def forward(self, tokens):
-        x = self.proj(tokens).transpose(1, 2)  # (b, c*p*p, n): one column per patch, as `F.fold` wants
+        x = self.proj(tokens).transpose(1, 2)  # (b, c*ph*pw, n): one column per piece, as `F.fold` wants
         x = F.fold(x, (self.size, self.size), self.patch, stride=self.patch)
         return torch.sigmoid(self.out(x))
 
 # %% ../nbs/02_backbones.ipynb #ad6fc459
 @register('image_decoder', 'gru')
 class ImageDecoderGRU(nn.Module):
-    "A GRU over the patches in raster order, fed the latent and a position code at each step; one patch per state."
-    def __init__(self, latent_dim: int=128, size: int=64, patch: int=8, hidden: int=256, layers: int=2):
+    "A GRU down the rows (or over square patches in raster order), fed the latent and a 2-D position code each step."
+    def __init__(self, latent_dim: int=128, size: int=64,
+                 patch: int|None=None, # None: one row of pixels a step; a side: square patches in raster order
+                 hidden: int=256, layers: int=2):
         super().__init__()
-        self.to_image = PatchesToImage(hidden, size, patch)
-        self.n = (size//patch)**2
-        self.register_buffer('pos', sinusoids(self.n, 32), persistent=False)
+        ph, pw = (1, size) if patch is None else (patch, patch)
+        self.to_image = PatchesToImage(hidden, size, (ph, pw))
+        self.n = (size//ph)*(size//pw)
+        self.register_buffer('pos', grid_sinusoids(size//ph, size//pw, 32), persistent=False)
         self.gru = nn.GRU(latent_dim + 32, hidden, layers, batch_first=True)
     def forward(self, z):
         x = torch.cat([z[:, None].expand(-1, self.n, -1), self.pos.expand(len(z), -1, -1)], -1)
@@ -243,20 +253,18 @@ class ImageDecoderGRU(nn.Module):
 # %% ../nbs/02_backbones.ipynb #63e63da7
 @register('image_decoder', 'transformer')
 class ImageDecoderTransformer(nn.Module):
-    "Learned patch queries and `memory` tokens of the latent, a Transformer over all of them, one patch per query."
-    def __init__(self, latent_dim: int=128, size: int=64, patch: int=8, d_model: int=128, heads: int=4,
-                 layers: int=3, memory: int=4):
+    "One query a piece (a learned vector, its 2-D position code, the projected latent), a Transformer over them all."
+    def __init__(self, latent_dim: int=128, size: int=64,
+                 patch: int|None=None, # None: one row of pixels a query; a side: square patches
+                 d_model: int=128, heads: int=4, layers: int=3):
         super().__init__()
-        self.to_image = PatchesToImage(d_model, size, patch)
-        n = (size//patch)**2
-        self.memory = nn.Linear(latent_dim, memory*d_model)
-        self.queries = nn.Parameter(torch.zeros(n, d_model))
-        self.register_buffer('pos', sinusoids(n + memory, d_model), persistent=False)
+        ph, pw = (1, size) if patch is None else (patch, patch)
+        self.to_image = PatchesToImage(d_model, size, (ph, pw))
+        self.proj = nn.Linear(latent_dim, d_model)
+        self.queries = nn.Parameter(torch.zeros((size//ph)*(size//pw), d_model))
+        self.register_buffer('pos', grid_sinusoids(size//ph, size//pw, d_model), persistent=False)
         self.encoder = transformer(d_model, heads, layers)
-    def forward(self, z):
-        mem = self.memory(z).view(len(z), -1, self.queries.shape[1])
-        x = torch.cat([mem, self.queries.expand(len(z), -1, -1)], 1) + self.pos
-        return self.to_image(self.encoder(x)[:, mem.shape[1]:])
+    def forward(self, z): return self.to_image(self.encoder(self.proj(z)[:, None] + self.queries + self.pos))
 
 # %% ../nbs/02_backbones.ipynb #717c2934
 def _up_block1d(c):

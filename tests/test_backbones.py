@@ -17,3 +17,12 @@ def test_image_to_mel_at_other_shapes(enc, dec):
     out = create('mel_decoder', dec, latent_dim=96, n_mels=80, n_frames=63)(z)
     assert out.shape == (2, 1, 80, 63)
     out.mean().backward()
+
+@pytest.mark.parametrize('size', [32, 128])
+@pytest.mark.parametrize('dec', sorted(REGISTRY['image_decoder']))
+def test_every_image_decoder_at_other_sizes(dec, size):
+    z = torch.randn(2, 96, requires_grad=True)
+    out = create('image_decoder', dec, latent_dim=96, size=size)(z)
+    assert out.shape == (2, 3, size, size) and 0 <= out.min() and out.max() <= 1
+    out.mean().backward()
+    assert torch.isfinite(z.grad).all() and z.grad.abs().sum() > 0  # the picture depends on the latent
