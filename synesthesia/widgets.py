@@ -18,6 +18,7 @@ from .signals import MelSpec, load_audio, load_image, BadFileError, AUDIO_EXTS, 
 from .world import (SynthParams, synth_audio, synth_image, MIDI_RANGE, PITCH_CLASSES, TIMBRES, TEMPOS,
                                LOUDNESS_RANGE, OCTAVE_LIGHTNESS, STRIPE_COUNTS, SIZE_RANGE)
 from .inference import Checkpoint, model_inputs, translate_batch
+from .hub import load_pretrained
 from .img2audio import mel_to_audio
 from .viz import View, panel
 
@@ -136,11 +137,12 @@ def _sound_controls() -> dict:
                                        description='loudness (dB)', style=_LABEL))
 
 # %% ../nbs/07b_widgets.ipynb #8710f436
-def sound_explorer(a2i, # an audio->image `Checkpoint`, or a function from a waveform to a picture
+def sound_explorer(a2i=None, # audio->image `Checkpoint`, or function of a waveform; None: `load_pretrained`'s
                    dur: float|None=None, # sound length (s); None: the checkpoint's (2 s for a function)
                    play: bool|float=True, # the player (a number: only that many seconds)
                   ) -> Explorer:
     "Sliders make a sound of the synthetic world and play it; beside it, the translator's picture and the world's own."
+    a2i = load_pretrained('synth-audio2img') if a2i is None else a2i
     f = as_translator(a2i, 'audio2img')
     sr, own_dur = _a2i_sounds(a2i)
     dur = dur or own_dur
@@ -189,10 +191,11 @@ def _picture_controls() -> dict:
                                    style=_LABEL))
 
 # %% ../nbs/07b_widgets.ipynb #3a234e7a
-def picture_explorer(i2a, # an image->audio `Checkpoint`, or a function from a picture to a waveform
+def picture_explorer(i2a=None, # image->audio `Checkpoint`, or function of a picture; None: `load_pretrained`'s
                      play: bool|float=True, # the players (a number: only that many seconds)
                     ) -> Explorer:
     "Controls draw a picture of the synthetic world; the translator plays it, beside the sound the world pairs with it."
+    i2a = load_pretrained('synth-img2audio') if i2a is None else i2a
     f = as_translator(i2a, 'img2audio')
     mel, side = _i2a_io(i2a)
     def compute(hue, lightness, shape, stripes, size, play):

@@ -3,6 +3,7 @@ import os, shutil, stat, subprocess, sys
 from pathlib import Path
 
 import pytest
+from synesthesia.core import cache_root
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get('SYNESTHESIA_DATA', ROOT.parent/'shared'/'data'))
@@ -64,9 +65,10 @@ def test_read_only_data_folder(tmp_path):
                  '--batch_size', '32', '--no_bar', '--output_dir', str(run), '--set', 'voices=jackson', 'width=4',
                  'latent_dim=16', env=env)
     assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
+    judges = cache_root()/'judges'  # the user's own: a judge trained here serves the other tests too (minutes each)
     r = _guarded(share, 'synesthesia.evaluation', '--checkpoint', str(run), '--output_dir', str(tmp_path/'eval'),
-                 '--n', '40', env=env)
+                 '--n', '40', '--judge_cache', str(judges), env=env)
     assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
     assert (tmp_path/'eval'/'metrics.json').is_file() and any((tmp_path/'cache').rglob('*.npy'))
-    assert any((tmp_path/'cache'/'judges').iterdir())  # the judge trained for the report went to the cache
+    assert any(judges.glob('digits-image-*/info.json'))  # the judge of the report, in a cache folder
     for p in [share, *share.rglob('*')]: p.chmod(p.stat().st_mode | stat.S_IWUSR)  # so pytest can clean up
