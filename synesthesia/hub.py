@@ -95,12 +95,14 @@ def model_card(ck: Checkpoint, # from `load_checkpoint`
 
 # %% ../nbs/06e_sharing.ipynb #a10ea7cb
 def bar_report(metrics: dict, bars: dict) -> dict:
-    "{measure: value, bar, met} of `evaluate`'s metrics against `bars` (probe scores or semantic accuracy)."
-    got = {k: v['value'] for k, v in metrics.get('probes', {}).items() if isinstance(v, dict)}
-    if metrics.get('semantic'): got['semantic_accuracy'] = metrics['semantic']['accuracy']
+    "{measure: value, ci95, bar, met} of `evaluate`'s metrics against `bars` (probe scores or semantic accuracy)."
+    got = {k: v for k, v in metrics.get('probes', {}).items() if isinstance(v, dict)}
+    sem = metrics.get('semantic')
+    if sem: got['semantic_accuracy'] = dict(sem, value=sem['accuracy'])
     missing = sorted(set(bars) - set(got))
     if missing: raise ValueError(f'the metrics hold no {missing}: evaluate on data that measures them')
-    return {k: dict(value=round(got[k], 4), bar=b, met=bool(got[k] >= b)) for k, b in bars.items()}
+    return {k: dict(value=round(got[k]['value'], 4), ci95=got[k].get('ci95'), bar=b, met=bool(got[k]['value'] >= b))
+            for k, b in bars.items()}
 
 # %% ../nbs/06e_sharing.ipynb #ca3c17f3
 def half_fitting(model: nn.Module) -> nn.Module:

@@ -17,6 +17,7 @@ from .config import TrainConfig, ConfigError, load_config, config_dict, parse_se
 from .inference import CheckpointError
 from .training import train, build_caches
 from .evaluation import evaluate, write_report, headline, PROBE_BARS
+from .hub import bar_report
 from .viz import show_translations, plot_log, png_bytes, data_uri
 
 # %% auto #0
@@ -103,10 +104,8 @@ def _where(m: dict) -> str:
 
 # %% ../nbs/08_pipeline.ipynb #67802a7b
 def _bars(m: dict, direction: str) -> dict|None:
-    "Each probe bar with the score, its interval and whether it is met; None without probe scores."
-    if 'probes' not in m: return None
-    return {k: dict(value=m['probes'][k]['value'], ci95=m['probes'][k]['ci95'], bar=bar,
-                    met=m['probes'][k]['value'] >= bar) for k, bar in PROBE_BARS[direction].items()}
+    "Each probe bar with the score, its interval and whether it is met (`bar_report`); None without probe scores."
+    return bar_report(m, PROBE_BARS[direction]) if 'probes' in m else None
 
 def _all_met(result) -> bool|None:
     "Whether every probe bar of every direction is met; None where no direction has probe scores (digits, folders)."
