@@ -24,7 +24,7 @@ def _numba_lock():
     return FileLock(Path(tempfile.gettempdir())/f'synesthesia-numba-{getpass.getuser()}.lock')
 
 with _numba_lock():  # librosa's gufunc modules first, in every process (numba#10128)
-    import librosa.util.utils, librosa.core.audio
+    import librosa.util.utils, librosa.core.audio, librosa.core.pitch
 
 # %% ../nbs/00_core.ipynb #9840ab21
 DEVICE_ENV = 'SYNESTHESIA_DEVICE'  # environment variable that overrides the automatic device choice
@@ -157,7 +157,7 @@ def _check_freq(name, f, sr):
 _LIBROSA_READY = False
 
 def librosa_ready():
-    "Compile librosa's numba-cached kernels (onsets, pYIN) in this process, one process at a time (numba#10128)."
+    "Compile librosa's numba-cached kernels (onsets, pYIN, DTW) in this process, one process at a time (numba#10128)."
     global _LIBROSA_READY
     if _LIBROSA_READY: return
     with _numba_lock():
@@ -165,6 +165,7 @@ def librosa_ready():
         y = (np.sin(2*np.pi*440*t)*(t > 0.1)).astype(np.float32)
         librosa.onset.onset_detect(y=y, sr=DEFAULT_SR, hop_length=128)
         librosa.pyin(y, fmin=65., fmax=2100., sr=DEFAULT_SR, frame_length=1024)
+        librosa.sequence.dtw(X=np.ones((2, 3)), Y=np.ones((2, 4)))
     _LIBROSA_READY = True
 
 # %% ../nbs/00_core.ipynb #1d0f5962

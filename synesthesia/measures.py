@@ -8,7 +8,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .core import DEFAULT_SR, map_chunks
+from .core import DEFAULT_SR, map_chunks, librosa_ready
 from .signals import picture_pair, psnr
 
 # %% auto #0
@@ -260,6 +260,7 @@ def _cepstra(x, sr, n_mfcc, n_fft, hop, n_mels):
 def mfcc_mcd(ref, out, sr: int=DEFAULT_SR, n_mfcc: int=13, n_fft: int=1024, hop: int=256, n_mels: int=64) -> float:
     "MFCC mel-cepstral distortion in dB, c0 excluded, along the DTW path between the two sounds (lengths may differ)."
     import librosa
+    librosa_ready()  # DTW's numba code, one process at a time
     a = _cepstra(_np1(ref), sr, n_mfcc, n_fft, hop, n_mels)[1:]
     b = _cepstra(_np1(out), sr, n_mfcc, n_fft, hop, n_mels)[1:]
     _, path = librosa.sequence.dtw(X=a, Y=b, metric='euclidean')
