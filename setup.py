@@ -17,7 +17,7 @@ setup_cfg = {o: cfg[o] for o in cfg_keys}
 
 licenses = {'mit': ('MIT License', 'OSI Approved :: MIT License')}
 statuses = ['1 - Planning', '2 - Pre-Alpha', '3 - Alpha', '4 - Beta', '5 - Production/Stable', '6 - Mature', '7 - Inactive']
-py_versions = '3.10 3.11 3.12 3.13'.split()
+py_versions = cfg['python_versions'].split()  # the ones checked; the classifiers list them
 
 requirements = shlex.split(cfg.get('requirements', ''))
 dev_requirements = shlex.split(cfg.get('dev_requirements', ''))
@@ -31,7 +31,7 @@ setuptools.setup(
                  'Intended Audience :: ' + cfg['audience'],
                  'Natural Language :: ' + cfg['language'].title(),
                  'License :: ' + lic[1]]
-                + ['Programming Language :: Python :: ' + o for o in py_versions[py_versions.index(min_python):]],
+                + ['Programming Language :: Python :: ' + o for o in py_versions],
     url=cfg['git_url'],
     packages=setuptools.find_packages(include=[cfg['lib_path'], cfg['lib_path'] + '.*']),
     include_package_data=True,

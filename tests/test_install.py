@@ -1,5 +1,5 @@
 "Install-level checks: what a fresh machine would catch that the notebooks cannot."
-import importlib, importlib.metadata as md, os, shutil, subprocess, sys, zipfile
+import importlib, importlib.metadata as md, os, re, shutil, subprocess, sys, zipfile
 
 import pytest
 from packaging.requirements import Requirement
@@ -50,6 +50,14 @@ def test_setup_builds_without_pkg_resources():
     "Current setuptools no longer ships pkg_resources: setup.py must not need it."
     assert 'pkg_resources' not in (ROOT/'setup.py').read_text().replace('`pkg_resources`', '')
     assert Version(read_settings()['min_python']) >= Version('3.10')
+
+def test_supported_pythons_agree():
+    "settings.ini's python_versions (the classifiers), its min_python and the GitHub workflow's matrix name the same Pythons."
+    s = read_settings()
+    versions = s['python_versions'].split()
+    assert versions[0] == s['min_python'], f"min_python {s['min_python']} is not the oldest of python_versions {versions}"
+    matrix = re.search(r"python-version: \[(.*?)\]", (ROOT/'.github/workflows/test.yaml').read_text())
+    assert matrix and matrix.group(1) == ', '.join(f"'{v}'" for v in versions), f'the workflow tests {matrix and matrix.group(1)}, settings.ini names {versions}'
 
 def test_wheel_carries_the_configs(tmp_path):
     "A plain `pip install` (a wheel, no clone) must carry configs/ to <prefix>/share/synesthesia/configs, where the pipeline looks for them."
