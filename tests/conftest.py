@@ -11,8 +11,9 @@ def read_settings():
     return cfg['DEFAULT']
 
 def requirements(key):
-    "The requirement strings of `key` ('requirements' or 'dev_requirements') in settings.ini."
-    return shlex.split(read_settings().get(key, ''))
+    "The requirement strings of `key` ('requirements' or 'dev_requirements') in settings.ini that apply to this Python."
+    from packaging.requirements import Requirement
+    return [r for r in shlex.split(read_settings().get(key, '')) if not Requirement(r).marker or Requirement(r).marker.evaluate()]
 
 def console_scripts():
     "(name, 'module:function') for each console script declared in settings.ini."

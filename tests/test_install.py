@@ -38,7 +38,7 @@ def test_installed_versions_satisfy_settings(req):
     assert r.specifier.contains(installed, prereleases=True), f'{r.name} {installed} is installed, settings.ini asks for {req}'
 
 # Versions known to break this project (see CONTRIBUTING.md, "Why the pins"): the pins must keep excluding them.
-KNOWN_BAD = {'nbdev': '3.0.0', 'fastcore': '2.0.0', 'execnb': '0.2.0', 'ghapi': '2.1.0', 'fastai': '2.8.8', 'librosa': '1.0.0'}
+KNOWN_BAD = {'nbdev': '3.0.0', 'fastcore': '2.0.0', 'execnb': '0.2.0', 'ghapi': '2.1.0', 'fastai': '2.8.8'}
 
 @pytest.mark.parametrize('name,bad', KNOWN_BAD.items())
 def test_pins_exclude_known_bad_versions(name, bad):
