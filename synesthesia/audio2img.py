@@ -18,9 +18,11 @@ from .core import DEFAULT_SR
 from .signals import MelSpec, load_audio, fit_length, picture_batch
 from .backbones import create
 from .heads import cnn_width, FlowTranslator
+from .world import MIDI_RANGE, TIMBRES, TEMPOS, LOUDNESS_RANGE, SynthParams, synth_image, probe_audio
 
 # %% auto #0
-__all__ = ['PITCH_COLORS', 'spectrogram_picture', 'chroma_picture', 'Audio2Image', 'translate', 'Audio2ImageFlow']
+__all__ = ['PITCH_COLORS', 'spectrogram_picture', 'chroma_picture', 'world_picture', 'Audio2Image', 'translate',
+           'Audio2ImageFlow']
 
 # %% ../nbs/03_audio2img.ipynb #a1ae0335
 def spectrogram_picture(wav: torch.Tensor, # mono waveform
@@ -46,6 +48,19 @@ def chroma_picture(wav: torch.Tensor, # mono waveform
     c = torch.from_numpy(c).float()[..., None]
     img = (c*PITCH_COLORS[:, None] + (1 - c)).flip(0).permute(2, 0, 1)  # (3, 12, frames), C at the bottom
     return F.interpolate(img[None], size=(size, size), mode='nearest')[0]
+
+# %% ../nbs/03_audio2img.ipynb #f4833646
+def world_picture(wav: torch.Tensor, # mono waveform
+                  sr: int=DEFAULT_SR, # its sample rate (Hz)
+                  size: int=64, # side of the picture (pixels)
+                 ) -> torch.Tensor:
+    "Baseline: the synthetic world's rules run on what the probes hear (note -> hue and lightness, timbre -> shape...)."
+    r = probe_audio(torch.as_tensor(wav, dtype=torch.float32), sr)
+    # Where a probe hears nothing, fall back to the middle of each range: the picture is then wrong there, and scored so
+    midi = float(np.clip(r['midi'], *MIDI_RANGE)) if np.isfinite(r['midi']) else 60.
+    tempo = min(TEMPOS, key=lambda t: abs(t - r['tempo'])) if np.isfinite(r['tempo']) else TEMPOS[len(TEMPOS)//2]
+    loud = float(np.clip(r['loudness'], *LOUDNESS_RANGE)) if np.isfinite(r['loudness']) else np.mean(LOUDNESS_RANGE)
+    return synth_image(SynthParams(midi, r['timbre'] or TIMBRES[0], tempo, float(loud)), size)
 
 # %% ../nbs/03_audio2img.ipynb #ffda942d
 class Audio2Image(nn.Module):

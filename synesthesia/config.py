@@ -14,7 +14,7 @@ from torch import nn
 
 from .core import atomic_write
 from .signals import BadFileError, MelSpec
-from .world import SynthWorld
+from .world import SYNTH_HOLDOUTS, SynthWorld
 from .pairs import HOLDOUTS, SPLITS, DigitPairs, PairedFolder
 from .data import DIRECTIONS
 from .backbones import REGISTRY
@@ -63,8 +63,10 @@ class DataKeys:
     n_train: int = _opt(4096, 'synthetic: items in the training world')
     n_valid: int = _opt(256, 'synthetic: items in the validation world')
     world_seed: int = _opt(0, 'synthetic: seed of the training world (validation uses world_seed + 1, tests + 2)')
-    holdout: str = _opt('takes', "digits: validate on new takes of known voices ('takes') or on new voices "
-                        "('speakers')", HOLDOUTS)
+    holdout: str = _opt('takes', "what the test split holds back. digits: new takes of known voices ('takes') or new "
+                        "voices ('speakers'); synthetic: fresh draws of the world ('takes'), combinations of note, "
+                        "timbre and tempo never drawn together in training ('compositional'), or notes a quarter tone "
+                        "off the trained ones ('between_notes')", HOLDOUTS + SYNTH_HOLDOUTS)
     test_speakers: str = _opt('theo', 'digits with holdout speakers: the voices held out for testing, comma-separated '
                               '(takes 0-4 of the other voices validate)')
     voices: str = _opt('', 'digits: train and validate on these speakers only, comma-separated (a translator that '
@@ -89,6 +91,12 @@ class AugmentKeys:
     freq_mask: int = _opt(0, 'SpecAugment: widest run of masked mel bands')
     time_mask: int = _opt(0, 'SpecAugment: widest run of masked frames')
     flip: bool = _opt(False, 'flip pictures left-right, where that keeps each pair true')
+    vtlp: float = _opt(0., 'vocal-tract-length perturbation: frequencies scaled by a random factor within 1 ± vtlp '
+                       '(0.1 is usual for speech); 0: off')
+    speed: float = _opt(0., 'speed perturbation: sounds played up to ± this share faster or slower, time and pitch '
+                        'together; 0: off')
+    mixup: float = _opt(0., "mixup: pairs blended with each other by weights drawn from Beta(mixup, mixup), sources "
+                        'and targets alike (0.4 is usual); 0: off')
 
 # %% ../nbs/05a_config.ipynb #262c6e72
 @dataclass
@@ -178,7 +186,7 @@ def _resolve_mel(value, direction: str) -> MelSpec:
 _KINDS = {'audio2img': ('audio_encoder', 'image_decoder'), 'img2audio': ('image_encoder', 'mel_decoder')}
 _POSITIVE = ('latent_dim', 'width', 'n_train', 'n_valid', 'img_size', 'epochs', 'batch_size', 'keep', 'dur', 'lr')
 _NON_NEGATIVE = ('world_seed', 'seed', 'freq_mask', 'time_mask', 'shift', 'gain_db', 'loss_w', 'wd', 'grad_clip',
-                 'patience', 'num_workers')
+                 'patience', 'num_workers', 'mixup')
 
 def _a(kind): return ('an ' if kind[0] in 'aeiou' else 'a ') + kind.replace('_', ' ')  # 'audio_encoder': 'an audio ...'
 
@@ -205,6 +213,8 @@ def _check_values(c: TrainConfig) -> list:
              if ch and getattr(c, k) not in ch]
     if not 0 < c.valid_pct < 1: errs.append(f'valid_pct={c.valid_pct!r}: expected a share between 0 and 1')
     if c.seed >= 2**32: errs.append(f'seed={c.seed}: expected an integer below 2**32')
+    errs += [f'{k}={getattr(c, k)!r}: expected a share in [0, 0.5)' for k in ('vtlp', 'speed')
+             if not 0 <= getattr(c, k) < 0.5]
     if not 0 <= c.ema < 1: errs.append(f'ema={c.ema!r}: expected a decay in [0, 1) (0 turns averaging off)')
     if not 0 <= c.cond_drop < 1: errs.append(f'cond_drop={c.cond_drop!r}: expected a share in [0, 1) (0 turns it off)')
     elif c.cond_drop and c.head != 'flow':
@@ -214,6 +224,11 @@ def _check_values(c: TrainConfig) -> list:
     if c.val and c.data in ('synthetic', 'digits'):
         errs.append(f'val={c.val!r}: the {c.data} source brings its own validation split; a validation folder goes '
                     'with a training folder in data')
+    if c.holdout in SYNTH_HOLDOUTS and c.data != 'synthetic':
+        errs.append(f'holdout={c.holdout!r} splits the synthetic world; the {c.data} source has {HOLDOUTS}')
+    if c.holdout == 'speakers' and c.data == 'synthetic':
+        errs.append(f"holdout='speakers' holds out the digits' voices; the synthetic world has "
+                    f"{('takes',) + SYNTH_HOLDOUTS}")
     if c.pairing == 'class' and c.data != 'digits':
         errs.append(f"pairing='class' draws pictures by class, which only the digits source has (data={c.data!r})")
     if c.direction in _KINDS: errs += _backbone_errors(c)
@@ -390,7 +405,9 @@ def build_datasets(c: TrainConfig, # the run's config
     kw = dict(sr=c.mel.sr, dur=c.dur, img_size=c.img_size)
     if data == 'synthetic':
         size = dict(train=c.n_train, valid=c.n_valid, test=N_TEST)
-        return tuple(SynthWorld(n=n or size[s], seed=c.world_seed + SPLITS.index(s), **kw) for s in splits)
+        split = dict(holdout=c.holdout, split_seed=c.world_seed) if c.holdout in SYNTH_HOLDOUTS else {}
+        return tuple(SynthWorld(n=n or size[s], seed=c.world_seed + SPLITS.index(s), test=bool(split) and s == 'test',
+                                **split, **kw) for s in splits)
     if data == 'digits':
         return tuple(DigitPairs(s, holdout=c.holdout, test_speakers=speakers(c), voices=_names(c.voices) or None, **kw)
                      for s in splits)

@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import torch
 import torchaudio
+import torch.nn.functional as F
+import librosa
 from fastcore.basics import patch
 from fastai.data.core import DataLoaders
 from fastai.data.load import DataLoader
@@ -19,8 +21,8 @@ from .core import DEFAULT_SR, get_device, cache_root, atomic_write, atomic_write
 from .signals import MelSpec, BadFileError
 
 # %% auto #0
-__all__ = ['DIRECTIONS', 'AudioAugment', 'ImageAugment', 'ToMel', 'SpecAugment', 'Direction', 'PairDataLoaders', 'pair_dls',
-           'MelCache']
+__all__ = ['DIRECTIONS', 'AudioAugment', 'ImageAugment', 'ToMel', 'SpecAugment', 'Direction', 'Warp', 'Mixup', 'PairDataLoaders',
+           'pair_dls', 'MelCache']
 
 # %% ../nbs/01d_data.ipynb #98bb58d5
 DIRECTIONS = ('audio2img', 'img2audio')  # which way a translator goes: from sounds to pictures, or back
@@ -94,6 +96,54 @@ class Direction(ItemTransform):
         self.direction = direction
     def encodes(self, b): return b if self.direction == 'audio2img' else (b[1], b[0])
 
+# %% ../nbs/01d_data.ipynb #fff70240
+def _slaney_mel(f):
+    "Hz to the Slaney mel scale (linear to 1 kHz, logarithmic above), as librosa and the conventions use it."
+    f = torch.as_tensor(f, dtype=torch.float32)
+    return torch.where(f < 1000, 3*f/200, 15 + torch.log(f.clamp_min(1e-3)/1000)*27/math.log(6.4))
+
+class Warp(ItemTransform):
+    "Training-only: VTLP (frequencies scaled by up to ±`vtlp`) and speed perturbation (time and frequency by ±`speed`)."
+    split_idx, order = 0, 2.5  # on normalised log-mels, before SpecAugment
+    def __init__(self, mel: MelSpec, vtlp: float=0., speed: float=0.):
+        for k, v in dict(vtlp=vtlp, speed=speed).items():
+            if not 0 <= v < 0.5: raise ValueError(f'{k}={v!r}: expected a share in [0, 0.5)')
+        self.vtlp, self.speed = vtlp, speed
+        lo, hi = _slaney_mel(mel.f_min), _slaney_mel(mel.f_max)
+        self.mel_lo, self.mel_step = float(lo), float(hi - lo)/(mel.n_mels + 1)  # band edges: evenly spaced in mel
+        self.centres = torch.from_numpy(librosa.mel_frequencies(mel.n_mels + 2, fmin=mel.f_min, fmax=mel.f_max)[1:-1])
+    def encodes(self, b):
+        m, img = b
+        if not (self.vtlp or self.speed): return m, img
+        u = lambda w: 1 + w*(2*torch.rand(len(m), device=m.device) - 1)
+        speed = u(self.speed)
+        return self.warp(m, speed, speed*u(self.vtlp)), img
+    def warp(self, m, speed, scale):
+        "Log-mels `(n, 1, bands, frames)` played `speed` times as fast, their frequencies then `scale` times as high."
+        _, _, bands, frames = m.shape
+        speed, scale = speed.view(-1, 1, 1), scale.view(-1, 1, 1)
+        f = self.centres.to(m.device, torch.float32)[None, :, None]/scale  # each band reads the input's f/scale
+        y = ((_slaney_mel(f) - self.mel_lo)/self.mel_step - 1)/(bands - 1)*2 - 1
+        x = torch.arange(frames, device=m.device)[None, None]*speed/(frames - 1)*2 - 1  # a faster sound ends sooner
+        grid = torch.stack(torch.broadcast_tensors(x, y), -1)  # (n, bands, frames, (x, y))
+        return F.grid_sample(m, grid, align_corners=True, padding_mode='border')
+
+# %% ../nbs/01d_data.ipynb #0344787d
+class Mixup(ItemTransform):
+    "Training-only mixup (Zhang et al. 2018): each pair blended with another of its batch, both sides by one weight."
+    split_idx, order = 0, 3.5  # after SpecAugment, before the direction orders the pair
+    def __init__(self, alpha: float=0.): # the weights' Beta(alpha, alpha); 0 turns mixup off
+        if not alpha >= 0: raise ValueError(f'mixup={alpha!r}: expected a Beta parameter >= 0 (0 turns it off)')
+        self.alpha = alpha
+    def encodes(self, b):
+        m, img = b
+        if not self.alpha: return m, img
+        lam = torch.distributions.Beta(self.alpha, self.alpha).sample((len(m),)).to(m.device)
+        lam = torch.maximum(lam, 1 - lam)  # each item stays the larger part of its blend
+        other = torch.randperm(len(m), device=m.device)
+        mix = lambda x: lam.view(-1, *(1,)*(x.ndim - 1))*x + (1 - lam.view(-1, *(1,)*(x.ndim - 1)))*x[other]
+        return mix(m), mix(img)
+
 # %% ../nbs/01d_data.ipynb #bc9bd142
 def _collate(items):
     wavs, imgs = zip(*items)
@@ -148,6 +198,8 @@ def pair_dls(train, # dataset of (waveform, picture) items: `SynthWorld`, `Paire
              gain_db: float=0., # training-only gain change (dB); 0 where loudness carries meaning
              freq_mask: int=8, time_mask: int=16, # training-only SpecAugment widths (mel bands, frames); 0 turns off
              flip: bool=False, # training-only left-right flips of pictures, where they keep the pairing true
+             vtlp: float=0., speed: float=0., # training-only warps of the sounds (shares, see `Warp`); 0: off
+             mixup: float=0., # training-only mixup's Beta parameter (see `Mixup`); 0: off
              num_workers: int|None=None, # loader processes; None: 0 on a CPU-only machine, else up to 8
              device=None, # where batches go; None chooses with `get_device`
              seed: int|None=None, # seed for the training loader's shuffling (augmentations draw on torch's seed)
@@ -163,7 +215,7 @@ def pair_dls(train, # dataset of (waveform, picture) items: `SynthWorld`, `Paire
         sounds = torch.stack([train[i][0] for i in range(min(256, len(train)))])
         mel = mel.fit_stats(sounds) if sounds.ndim == 2 else mel.with_stats(sounds)  # waveforms, or cached log-mels
     tfms = [AudioAugment(shift, gain_db, mel.sr, mel), *([ImageAugment()] if flip else []), ToMel(mel),
-            SpecAugment(freq_mask, time_mask), Direction(direction)]
+            Warp(mel, vtlp, speed), SpecAugment(freq_mask, time_mask), Mixup(mixup), Direction(direction)]
     kw = dict(bs=bs, num_workers=_default_workers() if num_workers is None else num_workers, create_batch=_collate,
               device=device)
     loaders = [DataLoader(train, shuffle=True, drop_last=len(train) >= 2*bs, after_batch=Pipeline(tfms, split_idx=0),

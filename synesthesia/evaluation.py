@@ -42,7 +42,7 @@ def probe_report(params: list, # the `SynthParams` of each source
                  workers: int=1, # processes that run the probes (reading pitch is the slow part: about 0.15 s a sound)
                  progress: bool=False, # a progress bar over the items
                 ) -> dict:
-    "`probe_scores` at the probes' tolerances and at the models' (`TRANSLATION_TOLERANCES`), each with its interval."
+    "`probe_scores` at the probes' and the models' tolerances, and `all_right`: items right on every barred probe."
     part = lambda x, lo: None if x is None else x[lo:lo + 25]
     chunks = [(params[lo:lo + 25], part(pictures, lo), part(sounds, lo), sr) for lo in range(0, len(params), 25)]
     errs = [e for p in map_chunks(_probe_items, chunks, workers, progress) for e in p]
@@ -52,6 +52,9 @@ def probe_report(params: list, # the `SynthParams` of each source
             if key == 'n' or key in out: continue
             ok = np.array([probe_scores([e], **tols)[key] for e in errs])
             out[key] = dict(value=v, ci95=bootstrap_ci(ok, n_boot=n_boot, seed=seed))
+    barred = [k for bars in PROBE_BARS.values() for k in bars if k in out]  # a lookup table must get all at once
+    ok = np.array([all(probe_scores([e], **TRANSLATION_TOLERANCES)[k] for k in barred) for e in errs], dtype=float)
+    if len(errs): out['all_right'] = dict(value=float(ok.mean()), ci95=bootstrap_ci(ok, n_boot=n_boot, seed=seed))
     return out
 
 # %% ../nbs/06d_evaluation.ipynb #2a58fbfb

@@ -87,8 +87,9 @@ def world_sound(img: torch.Tensor, # `(3, h, w)` picture in [0, 1]
     "Baseline: the synthetic world's rules run backwards on what the probes read (hue -> note, shape -> timbre, ...)."
     r = probe_image(torch.as_tensor(img, dtype=torch.float32))
     # Where a probe reads nothing, fall back to the middle of each range: the sound is then wrong there, and scored so
-    pc, octave = (r['pitch_class'], r['octave']) if r['pitch_class'] is not None else (0, 4)
-    midi = int(np.clip(12*(octave + 1) + pc, *MIDI_RANGE))
+    step = r['hue']/30 % 12 if np.isfinite(r['hue']) else 0.  # semitones above the octave's C: 30° each, keys or not
+    step = step - 12 if step > 11.75 else step  # a hue just under C's is a C read a little flat, not a B
+    midi = float(np.clip(12*(r['octave'] + 1) + step, *MIDI_RANGE)) if r['octave'] is not None else 60.
     timbre = TIMBRES[SHAPES.index(r['shape'])] if r['shape'] else TIMBRES[0]
     tempo = TEMPOS[STRIPE_COUNTS.index(r['stripes'])] if r['stripes'] in STRIPE_COUNTS else TEMPOS[len(TEMPOS)//2]
     size = r['size']

@@ -48,8 +48,8 @@ def build_dls(c: TrainConfig, # the run's config
         train, valid = MelCache(train, spec, folder), MelCache(valid, spec, folder)
     if pictures is not None: train = ClassPairs(train, pictures, seed=c.seed)  # validation keeps its fixed pairs
     return pair_dls(train, valid, c.direction, bs=c.batch_size, mel=spec, shift=c.shift, gain_db=c.gain_db,
-                    freq_mask=c.freq_mask, time_mask=c.time_mask, flip=c.flip, num_workers=c.num_workers, device=device,
-                    seed=c.seed)
+                    freq_mask=c.freq_mask, time_mask=c.time_mask, flip=c.flip, vtlp=c.vtlp, speed=c.speed,
+                    mixup=c.mixup, num_workers=c.num_workers, device=device, seed=c.seed)
 
 # %% ../nbs/05d_training.ipynb #0249a8b8
 def build_caches(cfgs, # configs of the runs to come; those without `cache` are skipped

@@ -4,7 +4,7 @@
 
 # %% ../nbs/01b_world.ipynb #c3df6db1
 from __future__ import annotations
-import colorsys, math
+import colorsys, itertools, math
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,12 +17,13 @@ from .core import DEFAULT_SR, SHAPES, stripes, shape_mask, librosa_ready
 
 # %% auto #0
 __all__ = ['PITCH_CLASSES', 'TIMBRES', 'MIDI_RANGE', 'OCTAVE_LIGHTNESS', 'TEMPOS', 'STRIPE_COUNTS', 'LOUDNESS_RANGE',
-           'SIZE_RANGE', 'STRIPE_GREYS', 'LEAD', 'NOTE_FRACTION', 'ATTACK', 'RELEASE', 'SHAPE_AREA', 'SHAPE_EXTENT',
-           'SHAPE_THRESHOLDS', 'TIMBRE_THRESHOLDS', 'PROBE_FMIN', 'PROBE_FMAX', 'PROBE_PITCH', 'midi_to_hz',
-           'hz_to_midi', 'mapping_table', 'SynthParams', 'harmonic_amplitudes', 'synth_audio', 'synth_image',
-           'SynthWorld', 'pitch_track', 'pitch', 'onset_times', 'tempo', 'harmonic_levels', 'timbre_features',
-           'loudness', 'rgb_to_hls', 'palette', 'stripe_count', 'shape_coverage', 'shape_descriptors', 'classify_shape',
-           'classify_timbre', 'probe_image', 'probe_audio', 'cents', 'hue_distance', 'probe_errors', 'probe_scores']
+           'SIZE_RANGE', 'STRIPE_GREYS', 'LEAD', 'NOTE_FRACTION', 'ATTACK', 'RELEASE', 'SYNTH_HOLDOUTS', 'SHAPE_AREA',
+           'SHAPE_EXTENT', 'SHAPE_THRESHOLDS', 'TIMBRE_THRESHOLDS', 'PROBE_FMIN', 'PROBE_FMAX', 'PROBE_PITCH',
+           'midi_to_hz', 'hz_to_midi', 'mapping_table', 'SynthParams', 'harmonic_amplitudes', 'synth_audio',
+           'synth_image', 'held_out_combinations', 'split_combinations', 'SynthWorld', 'pitch_track', 'pitch',
+           'onset_times', 'tempo', 'harmonic_levels', 'timbre_features', 'loudness', 'rgb_to_hls', 'palette',
+           'stripe_count', 'shape_coverage', 'shape_descriptors', 'classify_shape', 'classify_timbre', 'probe_image',
+           'probe_audio', 'cents', 'hue_distance', 'probe_errors', 'probe_scores']
 
 # %% ../nbs/01b_world.ipynb #1caf2af9
 PITCH_CLASSES = ('C', 'C#', 'D', 'D#', 'E', 'F', 'F#', 'G', 'G#', 'A', 'A#', 'B')  # hue = 30° x pitch class
@@ -61,15 +62,16 @@ def mapping_table() -> str:
 @dataclass(frozen=True)
 class SynthParams:
     "The parameters of one synthetic pair: the sound's, from which the picture's follow."
-    midi: int        # MIDI note number, in `MIDI_RANGE`
+    midi: float      # MIDI note number in `MIDI_RANGE`, whole (a key) or not (61.5 lies a quarter tone above 61)
     timbre: str      # one of `TIMBRES`
     tempo: float     # BPM, one of `TEMPOS`
     loudness: float  # dBFS RMS of a held note, in `LOUDNESS_RANGE`
 
     def __post_init__(self):
         m = self.midi
-        if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or not MIDI_RANGE[0] <= m <= MIDI_RANGE[1]:
-            raise ValueError(f'midi={m!r}: expected a whole MIDI note in {MIDI_RANGE}')
+        if isinstance(m, bool) or not isinstance(m, (int, float, np.integer, np.floating)) \
+                or not MIDI_RANGE[0] <= m <= MIDI_RANGE[1]:
+            raise ValueError(f'midi={m!r}: expected a MIDI note number from {MIDI_RANGE[0]} to {MIDI_RANGE[1]}')
         if self.timbre not in TIMBRES: raise ValueError(f'timbre={self.timbre!r}: expected one of {TIMBRES}')
         if not any(abs(self.tempo - t) < 1e-6 for t in TEMPOS):
             raise ValueError(f'tempo={self.tempo!r}: expected one of {TEMPOS}')
@@ -77,21 +79,24 @@ class SynthParams:
             raise ValueError(f'loudness={self.loudness!r}: expected dBFS in {LOUDNESS_RANGE}')
 
     @classmethod
-    def sample(cls, rng: np.random.Generator) -> SynthParams:
-        "Parameters drawn uniformly by `rng`."
-        return cls(int(rng.integers(MIDI_RANGE[0], MIDI_RANGE[1] + 1)), TIMBRES[rng.integers(len(TIMBRES))],
-                   TEMPOS[rng.integers(len(TEMPOS))], float(rng.uniform(*LOUDNESS_RANGE)))
+    def sample(cls, rng: np.random.Generator, combos: list|None=None) -> SynthParams:
+        "Parameters drawn uniformly by `rng`: any note, timbre and tempo, or one of `combos` (midi, timbre, tempo)."
+        if combos is None:
+            return cls(int(rng.integers(MIDI_RANGE[0], MIDI_RANGE[1] + 1)), TIMBRES[rng.integers(len(TIMBRES))],
+                       TEMPOS[rng.integers(len(TEMPOS))], float(rng.uniform(*LOUDNESS_RANGE)))
+        return cls(*combos[rng.integers(len(combos))], float(rng.uniform(*LOUDNESS_RANGE)))
 
     freq = property(lambda s: float(midi_to_hz(s.midi)))
     pitch_class = property(lambda s: int(s.midi % 12))
     octave = property(lambda s: int(s.midi//12 - 1))
-    hue = property(lambda s: 30.*s.pitch_class)
+    hue = property(lambda s: 30.*(s.midi % 12))  # 30° a semitone, between the keys too
     lightness = property(lambda s: OCTAVE_LIGHTNESS[s.octave])
     shape = property(lambda s: SHAPES[TIMBRES.index(s.timbre)])
     stripes = property(lambda s: STRIPE_COUNTS[min(range(len(TEMPOS)), key=lambda i: abs(TEMPOS[i] - s.tempo))])
     size = property(lambda s: float(np.interp(s.loudness, LOUDNESS_RANGE, SIZE_RANGE)))
     def __str__(self):
-        note = f'{PITCH_CLASSES[self.pitch_class]}{self.octave}'
+        off = round(100*(self.midi - math.floor(self.midi)))  # cents above the key below
+        note = f'{PITCH_CLASSES[self.pitch_class]}{self.octave}' + (f'+{off}c' if off else '')
         return f'{note} {self.timbre}, {self.tempo:g} BPM, {self.loudness:.1f} dB'
 
 # %% ../nbs/01b_world.ipynb #7b16ce45
@@ -131,6 +136,37 @@ def synth_image(p: SynthParams, # the item's parameters
     color = torch.tensor(colorsys.hls_to_rgb(p.hue/360, p.lightness, 1.))[:, None, None]
     return (bg*(1 - m) + color*m).float()
 
+# %% ../nbs/01b_world.ipynb #2710f63a
+SYNTH_HOLDOUTS = ('compositional', 'between_notes')  # the world's splits where copying the nearest pair fails
+
+def held_out_combinations(share: float=0.25, # of all (midi, timbre, tempo) combinations
+                          seed: int=0, # which quarter
+                         ) -> list:
+    "The (midi, timbre, tempo) combinations the compositional split keeps out of training; every single value stays in."
+    combos = list(itertools.product(range(MIDI_RANGE[0], MIDI_RANGE[1] + 1), TIMBRES, TEMPOS))
+    rng = np.random.default_rng(seed)
+    while True:  # redraw in the (never yet seen) case that some value lost all of its combinations
+        held = set(rng.choice(len(combos), round(share*len(combos)), replace=False).tolist())
+        kept = [c for i, c in enumerate(combos) if i not in held]
+        if all({c[k] for c in kept} == {c[k] for c in combos} for k in range(3)): return sorted(combos[i] for i in held)
+
+def split_combinations(holdout: str|None, # None, or one of `SYNTH_HOLDOUTS`
+                       test: bool=False, # the test side (else the training side)
+                       seed: int=0, # the compositional split's seed
+                      ) -> list|None:
+    "The (midi, timbre, tempo) combinations one side of a split draws from; None: all whole notes, as `sample` draws."
+    if holdout not in (None, *SYNTH_HOLDOUTS):
+        raise ValueError(f'holdout={holdout!r}: expected None or one of {SYNTH_HOLDOUTS}')
+    if holdout is None:
+        if test: raise ValueError('test=True: only a holdout split has a test side; give holdout')
+        return None
+    if holdout == 'between_notes':
+        return list(itertools.product(np.arange(*MIDI_RANGE) + 0.5, TIMBRES, TEMPOS)) if test else None
+    held = held_out_combinations(seed=seed)
+    if test: return held
+    held = set(held)
+    return [c for c in itertools.product(range(MIDI_RANGE[0], MIDI_RANGE[1] + 1), TIMBRES, TEMPOS) if c not in held]
+
 # %% ../nbs/01b_world.ipynb #6c5fc8ae
 class SynthWorld:
     "`n` synthetic (sound, picture) pairs; item `i` is the same for the same `seed`."
@@ -139,15 +175,20 @@ class SynthWorld:
                  sr: int=DEFAULT_SR, # sample rate (Hz)
                  dur: float=2., # sound length (s)
                  img_size: int=64, # picture side (pixels)
+                 holdout: str|None=None, # None: every combination; or a split of `SYNTH_HOLDOUTS`
+                 test: bool=False, # draw from the split's test side (else its training side)
+                 split_seed: int=0, # which quarter the compositional split holds out
                 ):
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n <= 0:
             raise ValueError(f'n={n!r}: expected a positive number of items')
         self.n, self.seed, self.sr, self.dur, self.img_size = int(n), seed, sr, dur, img_size
+        self.holdout, self.test, self.split_seed = holdout, bool(test), split_seed
+        self.combos = split_combinations(holdout, test, split_seed)
     def __len__(self): return self.n
     def params(self, i: int) -> SynthParams:
         "The parameters of item `i`."
         if not -self.n <= i < self.n: raise IndexError(f'item {i} of a world of {self.n}')
-        return SynthParams.sample(np.random.default_rng([self.seed, i % self.n]))
+        return SynthParams.sample(np.random.default_rng([self.seed, i % self.n]), self.combos)
     def __getitem__(self, i: int):
         "(waveform, image) of item `i`."
         p = self.params(i)
@@ -155,7 +196,9 @@ class SynthWorld:
     def image(self, i: int) -> torch.Tensor: return synth_image(self.params(i), self.img_size)  # the picture alone
     def sound(self, i: int) -> torch.Tensor: return synth_audio(self.params(i), self.sr, self.dur)  # the sound alone
     def __repr__(self):
-        return f'SynthWorld(n={self.n}, seed={self.seed}, sr={self.sr}, dur={self.dur}, img_size={self.img_size})'
+        split = f', holdout={self.holdout!r}, test={self.test}, split_seed={self.split_seed}' if self.holdout else ''
+        return (f'SynthWorld(n={self.n}, seed={self.seed}, sr={self.sr}, dur={self.dur}, img_size={self.img_size}'
+                f'{split})')
 
 # %% ../nbs/01b_world.ipynb #5fc4e135
 def pitch_track(wav: torch.Tensor, sr: int=DEFAULT_SR, fmin: float=65., fmax: float=2100., frame_length: int=1024,
@@ -262,9 +305,10 @@ SHAPE_EXTENT = {'circle': np.pi/4, 'triangle': 0.5, 'square': 1.,               
 SHAPE_THRESHOLDS = dict(star_solidity=0.77, triangle_extent=0.70, circle_extent=0.89)  # measured, see above
 TIMBRE_THRESHOLDS = dict(h2_sawtooth=-20., h3_square=-14.3, h3_triangle=-35.)      # dB relative to the fundamental
 PROBE_FMIN, PROBE_FMAX = float(midi_to_hz(MIDI_RANGE[0] - 2)), float(midi_to_hz(MIDI_RANGE[1] + 2))  # with a margin
-# pYIN for the probe: the world's range only, frames half a frame apart, a 0.2-semitone grid (readings at most 10 cents
-# off it); 5x faster than the quarter-frame hop and 0.1-semitone grid, and as right on the truth (bench/probes.py)
-PROBE_PITCH = dict(fmin=PROBE_FMIN, fmax=PROBE_FMAX, hop_length=512, resolution=0.2)
+# pYIN for the probe: the world's range only, frames half a frame apart, a quarter-tone grid from a whole note (every
+# key and every note between two keys lies on it; other readings at most 12.5 cents off); 5x faster than the
+# quarter-frame hop and 0.1-semitone grid, and as right on the truth (bench/probes.py)
+PROBE_PITCH = dict(fmin=PROBE_FMIN, fmax=PROBE_FMAX, hop_length=512, resolution=0.25)
 
 def classify_shape(desc: dict) -> str|None:
     "The shape whose `shape_descriptors` these are."
