@@ -24,7 +24,7 @@ from synesthesia.core import seed_everything, map_chunks
 from synesthesia.world import SynthWorld, probe_errors, probe_scores
 from synesthesia.signals import MelSpec
 from synesthesia.data import MelCache, pair_dls
-from synesthesia.audio2img import Audio2Image, spectrogram_picture, chroma_picture
+from synesthesia.audio2img import Audio2Image, spectrogram_picture, chroma_picture, world_picture
 from synesthesia.heads import SharpMSE, Retrieval
 from synesthesia.img2audio import Image2Audio, I2A_MEL, mel_to_audio, spectrogram_sound, world_sound
 
@@ -52,11 +52,12 @@ class InMemory:
     def __len__(self): return len(self.ds)
     def __getitem__(self, i): return self.mels[i], self.imgs[i]
 
-def train(direction, cfg, budget, cache):
+def train(direction, cfg, budget, cache, **split):
+    "Fit the direction's default model on the training side of `split` (SynthWorld's holdout and split_seed; none: the world)."
     seed_everything(0)
     t0 = time.time()
-    tr = InMemory(SynthWorld(n=cfg['n_train'], seed=TRAIN_SEED), cfg['mel'], cache)
-    va = InMemory(SynthWorld(n=256, seed=VALID_SEED), cfg['mel'], cache)
+    tr = InMemory(SynthWorld(n=cfg['n_train'], seed=TRAIN_SEED, **split), cfg['mel'], cache)
+    va = InMemory(SynthWorld(n=256, seed=VALID_SEED, **split), cfg['mel'], cache)
     dls = pair_dls(tr, va, direction, bs=cfg['bs'], mel=cfg['mel'], shift=0, freq_mask=0, time_mask=0, device='cpu', seed=0)
     data_s = time.time() - t0
     model = Audio2Image(**cfg['model']) if direction == 'audio2img' else Image2Audio(**cfg['model'])
@@ -81,14 +82,9 @@ def score(kind, params, outs, workers, chunk=25):
 
 def batched(f, x, bs=64): return torch.cat([f(x[i:i + bs]) for i in range(0, len(x), bs)])
 
-def run_direction(direction, a):
-    cfg = CONFIGS[direction]
-    if a.decoder: cfg = cfg | dict(model=cfg['model'] | dict(decoder=a.decoder))
-    learn, info = train(direction, cfg, a.budget, a.cache)
-    print(f'{direction}: trained {info}', flush=True)
+def outputs(direction, learn, ev, n_iter):
+    "Each method's answer to every item of the world `ev`: {method: pictures or sounds}, and which of the two they are."
     model, mel = learn.model.eval(), learn.dls.mel
-    ev = SynthWorld(n=a.n_eval, seed=EVAL_SEED)
-    params = [ev.params(i) for i in range(len(ev))]
     wavs = torch.stack([ev[i][0] for i in range(len(ev))])
     imgs = torch.stack([ev.image(i) for i in range(len(ev))])
     tr = learn.dls.train.dataset
@@ -100,15 +96,25 @@ def run_direction(direction, a):
             outs = {'learned': batched(model, mels),
                     'retrieval': Retrieval(model.encoder, train_mels, tr.imgs)(mels),
                     'chroma_picture': torch.stack([chroma_picture(w) for w in wavs]),
-                    'spectrogram_picture': torch.stack([spectrogram_picture(w) for w in wavs])}
+                    'spectrogram_picture': torch.stack([spectrogram_picture(w) for w in wavs]),
+                    'world_picture': torch.stack([world_picture(w) for w in wavs])}
             kind = 'img'
         else:
-            outs = {'learned': batched(lambda x: mel_to_audio(model(x)[:, 0], mel, a.n_iter), imgs),
+            outs = {'learned': batched(lambda x: mel_to_audio(model(x)[:, 0], mel, n_iter), imgs),
                     'retrieval': Retrieval(model.encoder, tr.imgs, lambda i: tr.ds[i][0])(imgs),
                     'world_sound': torch.stack([world_sound(im) for im in imgs]),
                     'spectrogram_sound': torch.stack([spectrogram_sound(im) for im in imgs])}
             kind = 'wav'
-    gen_s = time.time() - t0
+    return outs, kind, time.time() - t0
+
+def run_direction(direction, a):
+    cfg = CONFIGS[direction]
+    if a.decoder: cfg = cfg | dict(model=cfg['model'] | dict(decoder=a.decoder))
+    learn, info = train(direction, cfg, a.budget, a.cache)
+    print(f'{direction}: trained {info}', flush=True)
+    ev = SynthWorld(n=a.n_eval, seed=EVAL_SEED)
+    params = [ev.params(i) for i in range(len(ev))]
+    outs, kind, gen_s = outputs(direction, learn, ev, a.n_iter)
     res = {}
     for name, o in outs.items():
         res[name] = score(kind, params, list(o), a.workers)
