@@ -20,6 +20,7 @@ START, END = '<!-- bench results: made by bench/run_all.py from bench/results/*.
 
 # name -> (script and arguments, the JSON files it writes)
 BENCHES = {'probes': (['probes.py', '--n', '1000'], ['probes']),
+           'probes_between_notes': (['probes.py', '--n', '1000', '--holdout', 'between_notes'], ['probes_between_notes']),
            'features': (['features.py'], ['features']),
            'train_speed': (['train_speed.py'], ['train_cpu']),
            'latency': (['latency.py'], ['latency_cpu']),
@@ -44,7 +45,7 @@ DIRECTION_NAMES = {'audio2img': 'audio → image', 'img2audio': 'image → audio
 SYNTH_KEYS = {'audio2img': [('hue_within_15deg', 'hue within 15°'), ('shape_acc', 'shape'), ('stripes_exact', 'stripes exact')],
               'img2audio': [('pitch_within_50c', 'pitch within 50 cents'), ('timbre_acc', 'timbre'), ('tempo_within_10pct', 'tempo within 10%')]}
 METHOD_NAMES = {'learned': '**learned** (default config)', 'retrieval': 'retrieval (nearest training pair)', 'chroma_picture': 'chroma picture',
-                'spectrogram_picture': 'spectrogram as picture', 'world_sound': "the world's rules run backwards", 'spectrogram_sound': 'picture played as a spectrogram'}
+                'spectrogram_picture': 'spectrogram as picture', 'world_picture': "the world's rules on what the probes hear", 'world_sound': "the world's rules run backwards", 'spectrogram_sound': 'picture played as a spectrogram'}
 
 def synth_table(r):
     lines = [f"**Synthetic world**: share of {r['n_eval']} held-out items that the probes read right, learned translators against their baselines "

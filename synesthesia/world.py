@@ -218,11 +218,12 @@ def pitch(wav: torch.Tensor, sr: int=DEFAULT_SR, **kwargs) -> float:
 
 # %% ../nbs/01b_world.ipynb #3b42bc4a
 def onset_times(wav: torch.Tensor, sr: int=DEFAULT_SR, hop: int=128) -> np.ndarray:
-    "Onset times (s) found by librosa's onset detector."
+    "Onset times (s) found by librosa's onset detector, on SuperFlux's max-filtered spectral flux."
     librosa_ready()
     lead = int(0.1*sr)
     y = np.pad(np.asarray(wav, dtype=np.float32), (lead, 0))
-    return librosa.onset.onset_detect(y=y, sr=sr, hop_length=hop, units='time') - lead/sr
+    flux = librosa.onset.onset_strength(y=y, sr=sr, hop_length=hop, max_size=3)  # a fading note spreads, never rises
+    return librosa.onset.onset_detect(onset_envelope=flux, sr=sr, hop_length=hop, units='time') - lead/sr
 
 def tempo(wav: torch.Tensor, sr: int=DEFAULT_SR) -> float:
     "Tempo (BPM) of a steady pulse: a least-squares fit of onset time against beat number. NaN under two onsets."
