@@ -29,7 +29,6 @@ import torch
 
 from _common import write_result, ROOT
 from synesthesia.pairs import DigitPairs
-from synesthesia.signals import load_audio
 from synesthesia.config import load_config, speakers, build_datasets
 from synesthesia.training import train
 from synesthesia.inference import load_checkpoint, find_checkpoint, translate_batch
@@ -85,9 +84,9 @@ def retrieval(run, judge_cache, seed=0):
         extractors = [digit_judge('image', cache=judge_cache), random_image_net()]
     else:
         pics = torch.stack([te.image(i) for i in range(len(te))])
-        r = Retrieval(ck.model.encoder, torch.stack([tr.image(i) for i in range(len(tr))]), lambda i: load_audio(tr.recs[i][0], c.mel.sr, c.dur, crop='center'))
+        r = Retrieval(ck.model.encoder, torch.stack([tr.image(i) for i in range(len(tr))]), tr.sound)
         out = r(pics)
-        real = torch.stack([load_audio(rec[0], c.mel.sr, c.dur, crop='center') for rec in te.recs])
+        real = torch.stack([te.sound(i) for i in range(len(te))])
         real_labels = te.labels
         extractors = [digit_judge('audio', holdout=c.holdout, cache=judge_cache), random_audio_net(), MFCCStats()]
     labels = torch.as_tensor(te.labels)
@@ -166,9 +165,8 @@ def real_floor(judge_cache, seed=0):
                distribution={e.tag: distribution_scores(e, pics[pick], real, seed) for e in (judge, random_image_net())},
                classwise_kid=classwise_kid(judge, pics[pick], labels[pick], real, real_labels, seed),
                fd_noise=fd_noise(judge, pics, labels.numpy(), real, te.labels, seed=seed))
-    wav = lambda recs: torch.stack([load_audio(r[0], tr.sr, tr.dur, crop='center') for r in recs])
     pick = same_digit(tr.labels)
-    a, b = wav([tr.recs[i] for i in pick]), wav(te.recs)
+    a, b = torch.stack([tr.sound(int(i)) for i in pick]), torch.stack([te.sound(i) for i in range(len(te))])
     judge = digit_judge('audio', cache=judge_cache)
     aud = dict(what=f'for each of the {len(te)} test recordings, a training recording of its digit (any voice), against the test recordings',
                distribution={e.tag: distribution_scores(e, a, b, seed) for e in (judge, random_audio_net(), MFCCStats())},

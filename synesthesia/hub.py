@@ -16,6 +16,7 @@ from .config import load_config
 from .inference import Checkpoint, CheckpointError, load_checkpoint, write_checkpoint, read_train_state
 from .training import train
 from .evaluation import PROBE_BARS, evaluate, headline
+from .world import SYNTH_HOLDOUTS
 
 # %% auto #0
 __all__ = ['DIGIT_BARS', 'PRETRAINED', 'pretrained_folder', 'load_pretrained', 'model_card', 'bar_report', 'half_fitting',
@@ -33,6 +34,9 @@ PRETRAINED = {  # name -> the config it was trained from (and any changes to it)
                              bars=DIGIT_BARS),
     'digits-img2audio': dict(config='digits_img2audio.yaml', bars=DIGIT_BARS,
                              about='a handwritten digit to the digit spoken (one voice)'),
+    'synth-audio2img-compositional': dict(config='audio2img.yaml', overrides=dict(holdout='compositional', epochs=12),
+                                          about='synth-audio2img never shown a quarter of the combinations',
+                                          bars=PROBE_BARS['audio2img']),  # on that quarter (06f); 8 epochs: shape 94.5%
 }
 
 def pretrained_folder(name: str) -> Path:
@@ -80,7 +84,7 @@ def model_card(ck: Checkpoint, # from `load_checkpoint`
              use + '  # a synesthesia Checkpoint', 'from synesthesia.inference import translate_batch',
              'outputs = translate_batch(ck, sources)', '```', '',
              '## Training', '', f"- data: `{c.data}`" + (f", voices {c.voices}" if c.voices else '')
-             + (f", holdout {c.holdout}" if c.data == 'digits' else ''),
+             + (f", holdout {c.holdout}" if c.data == 'digits' or c.holdout in SYNTH_HOLDOUTS else ''),
              f"- the weights of epoch {ck.meta.get('epoch')} of {c.epochs} (the best on validation), after "
              f"{ck.meta.get('train_seconds') or '?'} s of training; seed {c.seed}; "
              f"synesthesia {ck.meta.get('synesthesia')}, torch {ck.meta.get('torch')}", '']

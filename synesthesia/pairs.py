@@ -267,11 +267,17 @@ def class_pictures(self: DigitPairs) -> dict:
     "Every picture of this split's pool, by digit: {digit: uint8 `(n, 3, img_size, img_size)`} (8 bits hold them)."
     return {d: torch.stack([(self.picture(k)*255).round().byte() for k in self.pool[d]]) for d in range(10)}
 
+# %% ../nbs/01c_pairs.ipynb #0db26d9f
+@patch
+def sound(self: DigitPairs, i):
+    "Recording `i` alone, fitted to `dur` about its middle (without decoding its picture)."
+    return load_audio(self.recs[i][0], self.sr, self.dur, crop='center')
+
 # %% ../nbs/01c_pairs.ipynb #005a9cb8
 @patch
 def __getitem__(self: DigitPairs, i):
     "(waveform, picture) of pair `i`; the digit is `labels[i]`."
-    return load_audio(self.recs[i][0], self.sr, self.dur, crop='center'), self.image(i)
+    return self.sound(i), self.image(i)
 
 @patch
 def image(self: DigitPairs, i):

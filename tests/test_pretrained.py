@@ -30,7 +30,7 @@ def test_loads_offline_with_its_card(name, monkeypatch):
     card = (ck.path/'README.md').read_text()
     assert f'python -m synesthesia.hub {name}' in card and '## Metrics' in card
 
-@pytest.mark.parametrize('name', ['synth-audio2img', 'synth-img2audio'])
+@pytest.mark.parametrize('name', [n for n in PRETRAINED if n.startswith('synth-')])
 def test_synthetic_models_meet_their_bars(name):
     m, _ = evaluate(pretrained_folder(name), n=200, device='cpu', workers=2)
     report = bar_report(m, PRETRAINED[name]['bars'])
