@@ -29,7 +29,8 @@ BENCHES = {'probes': (['probes.py', '--n', '1000'], ['probes']),
                                [f'synth_quality_a2i_{d}']) for d in ('cnn', 'gru', 'transformer')},
            'pretrained_load': (['pretrained_load.py'], ['pretrained_load']),
            'digits_quality': (['digits_quality.py'], ['digits_quality']),
-           'digits_generative': (['digits_generative.py'], ['digits_generative'])}
+           'digits_generative': (['digits_generative.py'], ['digits_generative']),
+           'generalisation': (['generalisation.py'], ['generalisation'])}
 GPU_BENCHES = {'train_speed_gpu': (['train_speed.py', '--device', 'cuda'], ['train_gpu']),
                'latency_gpu': (['latency.py', '--device', 'cuda'], ['latency_gpu'])}
 
@@ -76,6 +77,31 @@ def digits_table(r):
         lines.append(f"| image → audio | **learned**, each voice in turn (mean of {len(v['per_voice'])}) | {pct(v['mean_semantic_accuracy'])} |")
     return lines + ['']
 
+GEN_KEYS = {('compositional', 'audio2image'): ('hue_within_15deg', 'shape_acc', 'stripes_exact', 'all_right'),
+            ('compositional', 'image2audio'): ('pitch_within_50c', 'timbre_acc', 'tempo_within_10pct', 'all_right'),
+            ('between_notes', 'audio2image'): ('hue_within_10deg',), ('between_notes', 'image2audio'): ('pitch_within_25c',)}
+
+def generalisation_table(r):
+    "Learned against retrieval where copying fails: the synthetic world's two splits, and voices never heard."
+    lines = ["**Generalisation**: where no test item has a twin in training (notebook 06f), the learned translators against "
+             f"retrieval, the nearest training pair in the translator's own encoder. {src(r)}", '',
+             '| split | direction | measure | learned | retrieval | bar |', '|---|---|---|---|---|---|']
+    syn = r.get('synthetic', {})
+    for (split, d), keys in GEN_KEYS.items():
+        if not (m := syn.get(split, {}).get(d)): continue
+        for k in keys:
+            bar = m['bars'].get(k)
+            lines.append(f"| {split.replace('_', ' ')} ({syn['n_eval']} items) | {d.replace('2', ' → ')} | {k.replace('_', ' ')} | "
+                         f"**{pct(m['learned'][k]['value'])}** | {pct(m['retrieval'][k]['value'])} | {pct(bar) if bar else ''} |")
+    sp = r.get('digits', {}).get('speakers', {})
+    for d in ('audio2image', 'image2audio'):
+        if not (m := sp.get(d)): continue
+        bars = sp['bars'].get(d, {})
+        for k, name in (('mean', 'mean of the voices'), ('min', 'worst voice')):
+            lines.append(f"| voices never heard ({len(m['per_voice'])}, one at a time) | {d.replace('2', ' → ')} | semantic accuracy, {name} | "
+                         f"**{pct(m['learned'][k])}** | {pct(m['retrieval'][k])} | {pct(bars[k]) if k in bars else ''} |")
+    return lines + ['']
+
 def speed_table(feat, train, lat, train_gpu=None, lat_gpu=None):
     m = (lat or train or feat)['machine']
     cpu = m.get('cpu', m['processor']) + (f" ({m['cpu_capability']})" if m.get('cpu_capability') else '')
@@ -110,6 +136,7 @@ def results_markdown() -> str:
     parts = []
     if (r := load('synth_quality')): parts += synth_table(r)
     if (r := load('digits_quality')): parts += digits_table(r)
+    if (r := load('generalisation')): parts += generalisation_table(r)
     parts += speed_table(load('features'), load('train_cpu'), load('latency_cpu'), load('train_gpu'), load('latency_gpu'))
     return '\n'.join([START, *parts, END])
 
