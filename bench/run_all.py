@@ -1,6 +1,6 @@
 """Run every benchmark, then rewrite the README's results tables from bench/results/*.json.
 
-    python bench/run_all.py                     # everything (about two hours on 2 CPU cores; digits_quality alone is most of it)
+    python bench/run_all.py                     # everything (about three and a half hours on 2 CPU cores; digits_quality and generalisation are most of it)
     python bench/run_all.py --only features latency
     python bench/run_all.py --skip digits_quality digits_generative
     python bench/run_all.py --table             # only rewrite the tables from the JSON files as they are
@@ -81,6 +81,10 @@ GEN_KEYS = {('compositional', 'audio2image'): ('hue_within_15deg', 'shape_acc', 
             ('compositional', 'image2audio'): ('pitch_within_50c', 'timbre_acc', 'tempo_within_10pct', 'all_right'),
             ('between_notes', 'audio2image'): ('hue_within_10deg',), ('between_notes', 'image2audio'): ('pitch_within_25c',)}
 
+MEASURES = {'hue_within_15deg': 'hue within 15°', 'hue_within_10deg': 'hue within 10°', 'shape_acc': 'shape', 'stripes_exact': 'stripes exact',
+            'all_right': 'all three right', 'pitch_within_50c': 'pitch within 50 cents', 'pitch_within_25c': 'pitch within 25 cents',
+            'timbre_acc': 'timbre', 'tempo_within_10pct': 'tempo within 10%'}
+
 def generalisation_table(r):
     "Learned against retrieval where copying fails: the synthetic world's two splits, and voices never heard."
     lines = ["**Generalisation**: where no test item has a twin in training (notebook 06f), the learned translators against "
@@ -91,15 +95,15 @@ def generalisation_table(r):
         if not (m := syn.get(split, {}).get(d)): continue
         for k in keys:
             bar = m['bars'].get(k)
-            lines.append(f"| {split.replace('_', ' ')} ({syn['n_eval']} items) | {d.replace('2', ' → ')} | {k.replace('_', ' ')} | "
-                         f"**{pct(m['learned'][k]['value'])}** | {pct(m['retrieval'][k]['value'])} | {pct(bar) if bar else ''} |")
+            lines.append(f"| {split.replace('_', ' ')} ({syn['n_eval']} items) | {d.replace('2', ' → ')} | {MEASURES[k]} | "
+                         f"**{pct(m['learned'][k]['value'])}** | {pct(m['retrieval'][k]['value'])} | {f'{bar:.0%}' if bar else ''} |")
     sp = r.get('digits', {}).get('speakers', {})
     for d in ('audio2image', 'image2audio'):
         if not (m := sp.get(d)): continue
         bars = sp['bars'].get(d, {})
         for k, name in (('mean', 'mean of the voices'), ('min', 'worst voice')):
             lines.append(f"| voices never heard ({len(m['per_voice'])}, one at a time) | {d.replace('2', ' → ')} | semantic accuracy, {name} | "
-                         f"**{pct(m['learned'][k])}** | {pct(m['retrieval'][k])} | {pct(bars[k]) if k in bars else ''} |")
+                         f"**{pct(m['learned'][k])}** | {pct(m['retrieval'][k])} | {f'{bars[k]:.0%}' if k in bars else ''} |")
     return lines + ['']
 
 def speed_table(feat, train, lat, train_gpu=None, lat_gpu=None):
