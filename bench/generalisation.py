@@ -74,29 +74,32 @@ def synthetic(a):
 DIGIT_BARS = {'audio2image': dict(mean=0.92, min=0.85)}  # semantic accuracy on voices never heard
 LEVERS = {'vtlp': 0.1, 'speed': 0.1, 'mixup': 0.2}  # levers for new voices (config keys), and the value each is tried at
 
-def digits(a):
+def digits(a, save):
     "Leave one speaker out, both directions, and (with --ablation) the recipe with each lever switched over."
     from synesthesia.config import load_config
     from synesthesia.generalisation import leave_one_speaker_out
     runs = Path(a.runs)
     loso = lambda cfg, tag, voices=None, **over: leave_one_speaker_out(
         load_config(ROOT/'configs'/cfg, over), runs/tag, voices, seed=0, judge_cache=a.judge_cache, device='cpu')
-    out = {'audio2image': loso('digits_audio2img.yaml', 'a2i'), 'image2audio': loso('digits_img2audio.yaml', 'i2a')}
-    for d, r in out.items(): print('digits', d, {k: r[k] for k in ('learned', 'retrieval')}, flush=True)
-    out['bars'] = DIGIT_BARS
-    out['learned_meets_bars'] = {d: {k: out[d]['learned'][k] >= b for k, b in bars.items()} for d, bars in DIGIT_BARS.items()}
+    sp = dict(bars=DIGIT_BARS, learned_meets_bars={})
+    part = lambda: dict(speakers=sp, seeds=dict(torch=0, judges=0), n_per_voice=500,
+                        unseen_voice='not measured: no voice outside ../shared/data is on this machine, and it has no network')
+    for d, cfg, tag in (('audio2image', 'digits_audio2img.yaml', 'a2i'), ('image2audio', 'digits_img2audio.yaml', 'i2a')):
+        sp[d] = loso(cfg, tag)
+        print('digits', d, {k: sp[d][k] for k in ('learned', 'retrieval')}, flush=True)
+        if d in DIGIT_BARS: sp['learned_meets_bars'][d] = {k: sp[d]['learned'][k] >= b for k, b in DIGIT_BARS[d].items()}
+        save(part())  # each part as it comes: a long run cut short keeps what it measured
     if a.ablation:
         recipe = load_config(ROOT/'configs'/'digits_audio2img.yaml')
-        voices = a.ablation_voices.split(',') if a.ablation_voices else list(out['audio2image']['per_voice'])
-        out['ablation'] = dict(voices=voices, recipe={v: out['audio2image']['per_voice'][v]['learned']['accuracy']
-                                                      for v in voices})
+        voices = a.ablation_voices.split(',') if a.ablation_voices else list(sp['audio2image']['per_voice'])
+        sp['ablation'] = dict(voices=voices, recipe={v: sp['audio2image']['per_voice'][v]['learned']['accuracy'] for v in voices})
         for k, on in LEVERS.items():
             value = 0. if getattr(recipe, k) else on  # the recipe without the lever, or with it
             r = loso('digits_audio2img.yaml', f'a2i_{k}_{value:g}', voices, **{k: value})
-            out['ablation'][f'{k}={value:g}'] = {v: r['per_voice'][v]['learned']['accuracy'] for v in voices}
-            print('digits ablation', k, value, out['ablation'][f'{k}={value:g}'], flush=True)
-    return dict(speakers=out, seeds=dict(torch=0, judges=0), n_per_voice=500,
-                unseen_voice='not measured: no voice outside ../shared/data is on this machine, and it has no network')
+            sp['ablation'][f'{k}={value:g}'] = {v: r['per_voice'][v]['learned']['accuracy'] for v in voices}
+            print('digits ablation', k, value, sp['ablation'][f'{k}={value:g}'], flush=True)
+            save(part())
+    return part()
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -106,7 +109,7 @@ def main():
     ap.add_argument('--n_iter', type=int, default=32, help='Griffin-Lim rounds')
     ap.add_argument('--workers', type=int, default=2, help='processes that run the probes')
     ap.add_argument('--cache', default=str(ROOT/'bench'/'cache'), help='where the spectrogram caches go')
-    ap.add_argument('--runs', default='runs/generalisation', help='digits: where the runs go (finished runs are reused)')
+    ap.add_argument('--runs', default='runs/generalisation', help='digits: where the runs go (finished runs are reused, cut ones resumed)')
     ap.add_argument('--judge_cache', help="digits: where the judges are kept (default: the user's cache)")
     ap.add_argument('--ablation', action='store_true', help='digits: also the recipe with each lever switched (slow)')
     ap.add_argument('--ablation_voices', help='digits: the voices held out there, e.g. nicolas,theo (default: all)')
@@ -118,7 +121,8 @@ def main():
         result['synthetic'] = synthetic(a)
         result['synthetic'].update(n_eval=a.n_eval, seeds=dict(train=TRAIN_SEED, valid=VALID_SEED, eval=EVAL_SEED, split=0, torch=0))
     if a.only in (None, 'digits'):
-        result['digits'] = digits(a)
+        result['digits'] = digits(a, lambda part: write_result('generalisation', dict(result, digits=part,
+                                                                                      seconds=round(time.time() - t0, 1))))
     write_result('generalisation', dict(result, seconds=round(time.time() - t0, 1)))
 
 if __name__ == '__main__': main()
