@@ -55,7 +55,7 @@ def retrieval_outputs(ck: Checkpoint, # a trained translator (`load_checkpoint`,
 
 # %% ../nbs/06f_generalisation.ipynb #fe0a2f3e
 def _one_voice(config: TrainConfig, run: Path, voice: str, seed: int, judge_cache, device) -> dict:
-    "Train with `voice` held out (a run cut short goes on); what the judge reads in its translations and in retrieval's."
+    "Train with `voice` held out (a cut run goes on); what the judge reads in its translations and in retrieval's."
     c = replace(config, holdout='speakers', test_speakers=voice, voices='')
     with contextlib.redirect_stdout(io.StringIO()):  # a finished run resumes with nothing left to train
         train(c, run, resume=(run/'checkpoints'/'last').exists(), device=device, progress=False)
@@ -70,7 +70,7 @@ def _one_voice(config: TrainConfig, run: Path, voice: str, seed: int, judge_cach
                 train_seconds=ck.meta.get('train_seconds'), epoch=ck.meta.get('epoch'))
 
 def leave_one_speaker_out(config: TrainConfig, # a digits config; each run holds one voice out (holdout='speakers')
-                          out: str|Path, # a run folder per voice goes here; finished runs are scored again, cut ones finished
+                          out: str|Path, # a run folder per voice goes here; finished runs are scored, cut ones resumed
                           voices: tuple|None=None, # the voices held out in turn; default: every voice in the data
                           seed: int=0, judge_cache=None, device=None) -> dict:
     "Per voice never heard: how often the judge reads a translation, and retrieval's answer, right; mean and worst."
