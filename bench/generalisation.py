@@ -19,7 +19,10 @@ digits config of each direction trained on the other four (configs/digits_audio2
 every other voice), every recording of the held-out voice translated, the judges of notebook 06c reading the outputs,
 retrieval in the same encoder scored beside; per voice, with the mean and the worst. `--ablation` also trains the
 audio->image recipe with each lever of LEVERS switched (on where the recipe has it off, off where on), one at a time,
-on `--ablation_voices`, to show what each one pays.
+on `--ablation_voices`, to show what each one pays. `--flow` also trains the generative head
+(configs/digits_audio2img_flow.yaml, `--flow_epochs` of it) for each of `--flow_voices`, guided by the deterministic run
+that held the same voice out, and scores its pictures' class-wise KID (the picture judge's features, each class's
+pictures against the test pool's real written digits of that class) beside retrieval's, on the same 500 recordings.
 
 Writes bench/results/generalisation.json (with --only, the other part is kept from the last run).
 """
@@ -79,8 +82,9 @@ def digits(a, save):
     from synesthesia.config import load_config
     from synesthesia.generalisation import leave_one_speaker_out
     runs = Path(a.runs)
-    loso = lambda cfg, tag, voices=None, **over: leave_one_speaker_out(
-        load_config(ROOT/'configs'/cfg, over), runs/tag, voices, seed=0, judge_cache=a.judge_cache, device='cpu')
+    loso = lambda cfg, tag, voices=None, guides=None, **over: leave_one_speaker_out(
+        load_config(ROOT/'configs'/cfg, over), runs/tag, voices, seed=0, judge_cache=a.judge_cache, device='cpu',
+        guides=guides)
     sp = dict(bars=DIGIT_BARS, learned_meets_bars={})
     part = lambda: dict(speakers=sp, seeds=dict(torch=0, judges=0), n_per_voice=500,
                         unseen_voice='not measured: no voice outside ../shared/data is on this machine, and it has no network')
@@ -89,6 +93,13 @@ def digits(a, save):
         print('digits', d, {k: sp[d][k] for k in ('learned', 'retrieval')}, flush=True)
         if d in DIGIT_BARS: sp['learned_meets_bars'][d] = {k: sp[d]['learned'][k] >= b for k, b in DIGIT_BARS[d].items()}
         save(part())  # each part as it comes: a long run cut short keeps what it measured
+    if a.flow:
+        voices = a.flow_voices.split(',') if a.flow_voices else None
+        sp['flow_audio2image'] = loso('digits_audio2img_flow.yaml', f'a2i_flow_{a.flow_epochs}', voices,
+                                      guides=runs/'a2i', epochs=a.flow_epochs)
+        sp['flow_audio2image'].update(epochs=a.flow_epochs, flow_steps=16)
+        print('digits flow', {k: sp['flow_audio2image'][k] for k in ('learned', 'retrieval', 'classwise_kid')}, flush=True)
+        save(part())
     if a.ablation:
         recipe = load_config(ROOT/'configs'/'digits_audio2img.yaml')
         voices = a.ablation_voices.split(',') if a.ablation_voices else list(sp['audio2image']['per_voice'])
@@ -113,6 +124,10 @@ def main():
     ap.add_argument('--judge_cache', help="digits: where the judges are kept (default: the user's cache)")
     ap.add_argument('--ablation', action='store_true', help='digits: also the recipe with each lever switched (slow)')
     ap.add_argument('--ablation_voices', help='digits: the voices held out there, e.g. nicolas,theo (default: all)')
+    ap.add_argument('--flow', action='store_true', help="digits: also the flow head per voice, its class-wise KID (slow)")
+    ap.add_argument('--flow_voices', help='digits: the voices the flow head holds out (default: all)')
+    ap.add_argument('--flow_epochs', type=int, default=20, help="digits: the flow head's epochs (the config's 100 take "
+                    'about an hour per voice on 2 cores)')
     a = ap.parse_args()
     old = RESULTS/'generalisation.json'
     result = {k: v for k, v in json.loads(old.read_text()).items() if k in ('synthetic', 'digits')} if a.only and old.is_file() else {}

@@ -416,6 +416,7 @@ def build_datasets(c: TrainConfig, # the run's config
 
 # %% ../nbs/05a_config.ipynb #402e382a
 _GUIDE_MUST_MATCH = ('encoder', 'latent_dim', 'img_size', 'dur', 'mel')
+_GUIDE_SAME_SPLIT = ('data', 'holdout', 'world_seed', 'test_speakers')  # or the guide may have seen the flow's tests
 
 def guided_flow(c: TrainConfig, # a flow config with a `guide`
                 guide: nn.Module, # the guide's model (trained, or built from `guide_config`, its weights to be loaded)
@@ -429,6 +430,11 @@ def guided_flow(c: TrainConfig, # a flow config with a `guide`
     if (diff := [k for k in _GUIDE_MUST_MATCH if getattr(c, k) != getattr(g, k)]):
         raise ConfigError(f"guide={c.guide!r}: the flow reads what its guide reads and starts from its encoder, but "
                           + ', '.join(f'{k}={getattr(c, k)!r} (guide: {getattr(g, k)!r})' for k in diff))
+    split = lambda x: [getattr(x, k) for k in _GUIDE_SAME_SPLIT[:3]] + [speakers(x) if x.holdout == 'speakers' else ()]
+    if split(c) != split(g):
+        raise ConfigError(f'guide={c.guide!r}: trained on another split, it may have seen what the flow is tested on: '
+                          + ', '.join(f'{k}={a!r} (guide: {b!r})' for k, a, b in zip(_GUIDE_SAME_SPLIT, split(c), split(g))
+                                      if a != b))
     a2i = c.direction == 'audio2img'
     shape = (3, c.img_size, c.img_size) if a2i else (1, c.mel.n_mels, c.n_frames)
     model = FlowTranslator(copy.deepcopy(guide.encoder), shape, c.latent_dim, c.width,

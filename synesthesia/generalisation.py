@@ -17,8 +17,8 @@ from .config import TrainConfig, build_datasets
 from .heads import Retrieval
 from .inference import Checkpoint, load_checkpoint
 from .training import train
-from .judges import digit_judge, predict, semantic_accuracy
-from .evaluation import evaluate
+from .judges import digit_judge, digit_pictures, predict, semantic_accuracy
+from .evaluation import evaluate, classwise_kid
 
 # %% auto #0
 __all__ = ['combination', 'twin_share', 'retrieval_outputs', 'leave_one_speaker_out']
@@ -54,9 +54,12 @@ def retrieval_outputs(ck: Checkpoint, # a trained translator (`load_checkpoint`,
     return Retrieval(ck.model.encoder, _sources(ck, train), lambda i: train[i][side])(_sources(ck, test)).cpu()
 
 # %% ../nbs/06f_generalisation.ipynb #fe0a2f3e
-def _one_voice(config: TrainConfig, run: Path, voice: str, seed: int, judge_cache, device) -> dict:
+def _one_voice(config: TrainConfig, run: Path, voice: str, seed: int, judge_cache, device, guides=None) -> dict:
     "Train with `voice` held out (a cut run goes on); what the judge reads in its translations and in retrieval's."
     c = replace(config, holdout='speakers', test_speakers=voice, voices='')
+    if c.head == 'flow':  # guided by the deterministic run that held the same voice out
+        if guides is None: raise ValueError('a flow config needs `guides`: a folder of deterministic runs, one per voice')
+        c = replace(c, guide=str(Path(guides)/voice))
     with contextlib.redirect_stdout(io.StringIO()):  # a finished run resumes with nothing left to train
         train(c, run, resume=(run/'checkpoints'/'last').exists(), device=device, progress=False)
     m, files = evaluate(run, seed=seed, judge_cache=judge_cache, device=device)
@@ -64,18 +67,31 @@ def _one_voice(config: TrainConfig, run: Path, voice: str, seed: int, judge_cach
     tr, te = build_datasets(ck.config, 'train', 'test')
     judge = digit_judge('image' if files['a2i'] else 'audio', holdout='speakers', test_speakers=(voice,),
                         cache=judge_cache)
-    heard = predict(judge, files['outputs']).tolist()
-    return dict(learned=m['semantic'], retrieval=semantic_accuracy(judge, retrieval_outputs(ck, tr, te), te.labels,
-                seed=seed), misheard=[(n, int(d), h) for n, d, h in zip(files['names'], te.labels, heard) if d != h],
-                train_seconds=ck.meta.get('train_seconds'), epoch=ck.meta.get('epoch'))
+    heard, copied = predict(judge, files['outputs']).tolist(), retrieval_outputs(ck, tr, te)
+    r = dict(learned=m['semantic'], retrieval=semantic_accuracy(judge, copied, te.labels, seed=seed),
+             misheard=[(n, int(d), h) for n, d, h in zip(files['names'], te.labels, heard) if d != h],
+             train_seconds=ck.meta.get('train_seconds'), epoch=ck.meta.get('epoch'), head=c.head)
+    if files['a2i']:  # each class's pictures against real written digits of that class, for both, at the same N
+        real = digit_pictures(te)
+        r['classwise_kid'] = dict(learned=m['classwise_kid'],
+                                  retrieval=classwise_kid(judge, copied, te.labels, *real, seed))
+    return r
 
+# %% ../nbs/06f_generalisation.ipynb #63c93710
 def leave_one_speaker_out(config: TrainConfig, # a digits config; each run holds one voice out (holdout='speakers')
                           out: str|Path, # a run folder per voice goes here; finished runs are scored, cut ones resumed
                           voices: tuple|None=None, # the voices held out in turn; default: every voice in the data
-                          seed: int=0, judge_cache=None, device=None) -> dict:
+                          seed: int=0, judge_cache=None, device=None,
+                          guides: str|Path|None=None, # flow configs: a folder of deterministic runs, one per voice
+                         ) -> dict:
     "Per voice never heard: how often the judge reads a translation, and retrieval's answer, right; mean and worst."
     voices = tuple(voices or sorted({r[2] for r in fsdd_recordings()}))
-    per = {v: _one_voice(config, Path(out)/v, v, seed, judge_cache, device) for v in voices}
+    per = {v: _one_voice(config, Path(out)/v, v, seed, judge_cache, device, guides) for v in voices}
     acc = lambda k: [p[k]['accuracy'] for p in per.values()]
-    return dict(per_voice=per, **{k: dict(mean=float(np.mean(acc(k))), min=float(min(acc(k))))
-                                  for k in ('learned', 'retrieval')})
+    res = dict(per_voice=per, **{k: dict(mean=float(np.mean(acc(k))), min=float(min(acc(k))))
+                                 for k in ('learned', 'retrieval')})
+    if all('classwise_kid' in p for p in per.values()):  # lower is better: the mean over voices, and the worst
+        kids = lambda k: [p['classwise_kid'][k]['kid'] for p in per.values()]
+        res['classwise_kid'] = {k: dict(mean=float(np.mean(kids(k))), max=float(max(kids(k))))
+                                for k in ('learned', 'retrieval')}
+    return res
