@@ -104,6 +104,11 @@ def generalisation_table(r):
         for k, name in (('mean', 'mean of the voices'), ('min', 'worst voice')):
             lines.append(f"| voices never heard ({len(m['per_voice'])}, one at a time) | {d.replace('2', ' → ')} | semantic accuracy, {name} | "
                          f"**{pct(m['learned'][k])}** | {pct(m['retrieval'][k])} | {f'{bars[k]:.0%}' if k in bars else ''} |")
+    if (f := sp.get('flow_audio2image')):  # lower is better; the same recordings answered by both
+        k = f['classwise_kid']
+        lines.append(f"| voices never heard ({len(f['per_voice'])}, one at a time) | audio → image, flow head ({f['epochs']} epochs) | "
+                     f"class-wise KID × 1000 (judge's features), mean of the voices, lower is better | "
+                     f"**{k['learned']['mean']*1e3:.1f}** | {k['retrieval']['mean']*1e3:.1f} | |")
     return lines + ['']
 
 def speed_table(feat, train, lat, train_gpu=None, lat_gpu=None):
