@@ -107,8 +107,8 @@ def generalisation_table(r):
     if (f := sp.get('flow_audio2image')):  # lower is better; the same recordings answered by both
         k = f['classwise_kid']
         lines.append(f"| voices never heard ({len(f['per_voice'])}, one at a time) | audio → image, flow head ({f['epochs']} epochs) | "
-                     f"class-wise KID × 1000 (judge's features), mean of the voices, lower is better | "
-                     f"**{k['learned']['mean']*1e3:.1f}** | {k['retrieval']['mean']*1e3:.1f} | |")
+                     f"class-wise KID (judge's features), mean of the voices, lower is better | "
+                     f"**{k['learned']['mean']:.1f}** | {k['retrieval']['mean']:.1f} | |")
     return lines + ['']
 
 def speed_table(feat, train, lat, train_gpu=None, lat_gpu=None):
