@@ -432,9 +432,9 @@ def guided_flow(c: TrainConfig, # a flow config with a `guide`
                           + ', '.join(f'{k}={getattr(c, k)!r} (guide: {getattr(g, k)!r})' for k in diff))
     split = lambda x: [getattr(x, k) for k in _GUIDE_SAME_SPLIT[:3]] + [speakers(x) if x.holdout == 'speakers' else ()]
     if split(c) != split(g):
+        diff = [f'{k}={a!r} (guide: {b!r})' for k, a, b in zip(_GUIDE_SAME_SPLIT, split(c), split(g)) if a != b]
         raise ConfigError(f'guide={c.guide!r}: trained on another split, it may have seen what the flow is tested on: '
-                          + ', '.join(f'{k}={a!r} (guide: {b!r})' for k, a, b in zip(_GUIDE_SAME_SPLIT, split(c), split(g))
-                                      if a != b))
+                          + ', '.join(diff))
     a2i = c.direction == 'audio2img'
     shape = (3, c.img_size, c.img_size) if a2i else (1, c.mel.n_mels, c.n_frames)
     model = FlowTranslator(copy.deepcopy(guide.encoder), shape, c.latent_dim, c.width,

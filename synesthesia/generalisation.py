@@ -58,7 +58,8 @@ def _one_voice(config: TrainConfig, run: Path, voice: str, seed: int, judge_cach
     "Train with `voice` held out (a cut run goes on); what the judge reads in its translations and in retrieval's."
     c = replace(config, holdout='speakers', test_speakers=voice, voices='')
     if c.head == 'flow':  # guided by the deterministic run that held the same voice out
-        if guides is None: raise ValueError('a flow config needs `guides`: a folder of deterministic runs, one per voice')
+        if guides is None: raise ValueError('a flow config needs `guides`: a folder of deterministic runs, '
+                                            'one per voice')
         c = replace(c, guide=str(Path(guides)/voice))
     with contextlib.redirect_stdout(io.StringIO()):  # a finished run resumes with nothing left to train
         train(c, run, resume=(run/'checkpoints'/'last').exists(), device=device, progress=False)
