@@ -51,6 +51,8 @@ class ModelKeys:
                       'its output and starts from its encoder')
     cond_drop: float = _opt(0., 'flow head: share of training items drawn without their condition, so that sampling '
                             'can use classifier-free guidance (0.1 is usual); 0: off')
+    freeze_encoder: bool = _opt(False, "guided flow head: read sources with the guide's own encoder, frozen, "
+                                "instead of a copy trained further by the flow's loss")
 
 # %% ../nbs/05a_config.ipynb #d29714ed
 @dataclass
@@ -221,6 +223,8 @@ def _check_values(c: TrainConfig) -> list:
         errs.append(f'cond_drop={c.cond_drop!r}: only the flow head draws without its condition (head: flow)')
     if c.data in ('', None): errs.append("data='': expected 'synthetic', 'digits' or a folder")
     if c.guide and c.head != 'flow': errs.append(f'guide={c.guide!r}: only the flow head takes a guide (head: flow)')
+    if c.freeze_encoder and not (c.head == 'flow' and c.guide):
+        errs.append('freeze_encoder=True: only a flow head with a guide has a trained encoder to freeze')
     if c.val and c.data in ('synthetic', 'digits'):
         errs.append(f'val={c.val!r}: the {c.data} source brings its own validation split; a validation folder goes '
                     'with a training folder in data')
@@ -437,7 +441,7 @@ def guided_flow(c: TrainConfig, # a flow config with a `guide`
                           + ', '.join(diff))
     a2i = c.direction == 'audio2img'
     shape = (3, c.img_size, c.img_size) if a2i else (1, c.mel.n_mels, c.n_frames)
-    model = FlowTranslator(copy.deepcopy(guide.encoder), shape, c.latent_dim, c.width,
+    model = FlowTranslator(copy.deepcopy(guide.encoder), shape, c.latent_dim, c.width, freeze_encoder=c.freeze_encoder,
                            value_range=(0., 1.) if a2i else None, guide=guide, cond_drop=c.cond_drop)
     model.guide_config = g  # written beside the weights, so the checkpoint rebuilds without the guide's run
     return model

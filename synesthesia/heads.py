@@ -91,10 +91,13 @@ class FlowTranslator(nn.Module):
                  value_range: tuple|None=(0., 1.), # outputs' range, mapped to [-1, 1] for the flow; None: unit scale
                  guide: nn.Module|None=None, # a trained deterministic translator of the same sources, kept frozen
                  cond_drop: float=0., # in training, the share of items drawn without their condition (for guidance)
+                 freeze_encoder: bool=False, # keep the encoder as it comes (a guide's): not trained, in eval mode
                 ):
         super().__init__()
         if not 0 <= cond_drop < 1: raise ValueError(f'cond_drop={cond_drop!r}: expected a share in [0, 1)')
         self.encoder, self.shape, self.value_range, self.cond_drop = encoder, tuple(shape), value_range, cond_drop
+        self.freeze_encoder = freeze_encoder
+        if freeze_encoder: encoder.requires_grad_(False)
         self.guide = guide.requires_grad_(False) if guide is not None else None
         self.net = FlowNet(shape[0], latent_dim, width, extra=shape[0] if guide is not None else 0)
     def guide_picture(self, src):
@@ -104,6 +107,12 @@ class FlowTranslator(nn.Module):
         if g.shape[1:] != self.shape: raise ValueError(f'the guide draws {tuple(g.shape[1:])}, the flow {self.shape}')
         return g
     def velocity(self, x, t, c, g=None): return self.net(x if g is None else torch.cat([x, g], 1), t, c)
+    def train(self, mode: bool=True):
+        "As `nn.Module.train`, but frozen parts stay in eval mode: their batch-norm statistics stay as trained."
+        super().train(mode)
+        for part in (self.guide, self.encoder if self.freeze_encoder else None):
+            if part is not None: part.eval()
+        return self
 
 # %% ../nbs/02b_heads.ipynb #07e8ad55
 @patch

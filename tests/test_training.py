@@ -355,6 +355,17 @@ def test_guided_flow_trains_and_loads_without_its_guide(tmp_path):
     with pytest.raises(CheckpointError, match='no checkpoint here'):
         train(_tiny(tmp_path, head='flow', guide=str(tmp_path/'gone')), tmp_path/'flow2', progress=False, device='cpu')
 
+def test_a_frozen_encoder_stays_the_guides(tmp_path):
+    "freeze_encoder: the flow reads with the guide's own encoder, untouched by training, batch-norm statistics and all."
+    train(_tiny(tmp_path, epochs=1), tmp_path/'det', progress=False, device='cpu')
+    before = {k: v.clone() for k, v in load_checkpoint(tmp_path/'det', device='cpu').model.encoder.state_dict().items()}
+    flow = _tiny(tmp_path, epochs=1, head='flow', guide=str(tmp_path/'det'), freeze_encoder=True)
+    learn = train(flow, tmp_path/'flow', progress=False, device='cpu')
+    assert not any(p.requires_grad for p in learn.model.encoder.parameters())
+    ck = load_checkpoint(tmp_path/'flow', device='cpu')
+    for k, v in before.items(): torch.testing.assert_close(ck.model.encoder.state_dict()[k], v, msg=k)
+    assert ck.model.freeze_encoder and not ck.model.train().encoder.training  # rebuilt frozen from its config
+
 def test_guide_must_match(tmp_path):
     det = _tiny(tmp_path, epochs=1)
     train(det, tmp_path/'det', progress=False, device='cpu')
