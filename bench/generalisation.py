@@ -22,7 +22,8 @@ audio->image recipe with each lever of LEVERS switched (on where the recipe has 
 on `--ablation_voices`, to show what each one pays. `--flow` also trains the generative head
 (configs/digits_audio2img_flow.yaml, `--flow_epochs` of it) for each of `--flow_voices`, guided by the deterministic run
 that held the same voice out, and scores its pictures' class-wise KID (the picture judge's features, each class's
-pictures against the test pool's real written digits of that class) beside retrieval's, on the same 500 recordings.
+pictures against the test pool's real written digits of that class) beside retrieval's, on the same 500 recordings;
+`--flow frozen` does the same with the guide's encoder kept frozen (`freeze_encoder`), `--flow tuned,frozen` both.
 
 Writes bench/results/generalisation.json (with --only, the other part is kept from the last run).
 """
@@ -93,12 +94,13 @@ def digits(a, save):
         print('digits', d, {k: sp[d][k] for k in ('learned', 'retrieval')}, flush=True)
         if d in DIGIT_BARS: sp['learned_meets_bars'][d] = {k: sp[d]['learned'][k] >= b for k, b in DIGIT_BARS[d].items()}
         save(part())  # each part as it comes: a long run cut short keeps what it measured
-    if a.flow:
-        voices = a.flow_voices.split(',') if a.flow_voices else None
-        sp['flow_audio2image'] = loso('digits_audio2img_flow.yaml', f'a2i_flow_{a.flow_epochs}', voices,
-                                      guides=runs/'a2i', epochs=a.flow_epochs)
-        sp['flow_audio2image'].update(epochs=a.flow_epochs, flow_steps=16)
-        print('digits flow', {k: sp['flow_audio2image'][k] for k in ('learned', 'retrieval', 'classwise_kid')}, flush=True)
+    for variant in (a.flow.split(',') if a.flow else []):  # the flow's encoder: the guide's copy trained further, or frozen
+        frozen, voices = variant == 'frozen', a.flow_voices.split(',') if a.flow_voices else None
+        key = 'flow_audio2image' + '_frozen'*frozen
+        sp[key] = loso('digits_audio2img_flow.yaml', f"a2i_flow{'_frozen'*frozen}_{a.flow_epochs}", voices,
+                       guides=runs/'a2i', epochs=a.flow_epochs, freeze_encoder=frozen)
+        sp[key].update(epochs=a.flow_epochs, flow_steps=16, encoder=variant)
+        print('digits', key, {k: sp[key][k] for k in ('learned', 'retrieval', 'classwise_kid')}, flush=True)
         save(part())
     if a.ablation:
         recipe = load_config(ROOT/'configs'/'digits_audio2img.yaml')
@@ -124,7 +126,9 @@ def main():
     ap.add_argument('--judge_cache', help="digits: where the judges are kept (default: the user's cache)")
     ap.add_argument('--ablation', action='store_true', help='digits: also the recipe with each lever switched (slow)')
     ap.add_argument('--ablation_voices', help='digits: the voices held out there, e.g. nicolas,theo (default: all)')
-    ap.add_argument('--flow', action='store_true', help="digits: also the flow head per voice, its class-wise KID (slow)")
+    ap.add_argument('--flow', nargs='?', const='tuned', choices=['tuned', 'frozen', 'tuned,frozen'],
+                    help="digits: also the flow head per voice, its class-wise KID (slow); 'frozen': with the guide's "
+                         "encoder frozen (freeze_encoder), 'tuned,frozen': both")
     ap.add_argument('--flow_voices', help='digits: the voices the flow head holds out (default: all)')
     ap.add_argument('--flow_epochs', type=int, default=20, help="digits: the flow head's epochs (the config's 100 take "
                     'about an hour per voice on 2 cores)')
