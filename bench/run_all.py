@@ -104,9 +104,10 @@ def generalisation_table(r):
         for k, name in (('mean', 'mean of the voices'), ('min', 'worst voice')):
             lines.append(f"| voices never heard ({len(m['per_voice'])}, one at a time) | {d.replace('2', ' → ')} | semantic accuracy, {name} | "
                          f"**{pct(m['learned'][k])}** | {pct(m['retrieval'][k])} | {f'{bars[k]:.0%}' if k in bars else ''} |")
-    if (f := sp.get('flow_audio2image')):  # lower is better; the same recordings answered by both
+    for key, how in (('flow_audio2image', ''), ('flow_audio2image_frozen', ", the guide's encoder frozen")):
+        if not (f := sp.get(key)): continue  # lower is better; the same recordings answered by both
         k = f['classwise_kid']
-        lines.append(f"| voices never heard ({len(f['per_voice'])}, one at a time) | audio → image, flow head ({f['epochs']} epochs) | "
+        lines.append(f"| voices never heard ({len(f['per_voice'])}, one at a time) | audio → image, flow head ({f['epochs']} epochs{how}) | "
                      f"class-wise KID (judge's features), mean of the voices, lower is better | "
                      f"**{k['learned']['mean']:.1f}** | {k['retrieval']['mean']:.1f} | |")
     return lines + ['']
