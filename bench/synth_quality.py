@@ -26,6 +26,7 @@ from synesthesia.signals import MelSpec
 from synesthesia.data import MelCache, pair_dls
 from synesthesia.audio2img import Audio2Image, spectrogram_picture, chroma_picture, world_picture
 from synesthesia.heads import SharpMSE, Retrieval
+from synesthesia.callbacks import F0Supervision
 from synesthesia.img2audio import Image2Audio, I2A_MEL, mel_to_audio, spectrogram_sound, world_sound
 
 from synesthesia.evaluation import PROBE_BARS as BARS, TRANSLATION_TOLERANCES as TOLS  # the bars and tolerances the pipeline reports too
@@ -60,8 +61,11 @@ def train(direction, cfg, budget, cache, **split):
     va = InMemory(SynthWorld(n=256, seed=VALID_SEED, **split), cfg['mel'], cache)
     dls = pair_dls(tr, va, direction, bs=cfg['bs'], mel=cfg['mel'], shift=0, freq_mask=0, time_mask=0, device='cpu', seed=0)
     data_s = time.time() - t0
-    model = Audio2Image(**cfg['model']) if direction == 'audio2img' else Image2Audio(**cfg['model'])
-    learn = Learner(dls, model, loss_func=SharpMSE(**cfg['loss']), cbs=TimeBudget(budget))
+    model = Audio2Image(**cfg['model']) if direction == 'audio2img' else Image2Audio(**cfg['model'], mel=cfg['mel'])
+    cbs = [TimeBudget(budget)]
+    if direction == 'img2audio' and cfg['model'].get('decoder') == 'harmonic':  # as `build_learner` adds it
+        cbs.append(F0Supervision(cfg.get('f0_weight', 1.)))
+    learn = Learner(dls, model, loss_func=SharpMSE(**cfg['loss']), cbs=cbs)
     learn.budget_hit = False
     t0 = time.time()
     with learn.no_bar(): learn.fit_one_cycle(cfg['epochs'], cfg['lr'])

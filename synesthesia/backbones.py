@@ -11,13 +11,17 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 import torchvision
+import torchaudio
+from fastcore.basics import patch
+
+from .signals import MelSpec
 
 # %% auto #0
 __all__ = ['KINDS', 'REGISTRY', 'create', 'n_params', 'register', 'conv_block', 'strided_body', 'sinusoids', 'transformer',
            'frame_mask', 'masked_mean', 'AudioCNN', 'AudioBandCNN', 'AudioGRU', 'AudioTransformer', 'ImageCNN',
            'ImageResNet18', 'ImageViT', 'ImageDecoderCNN', 'grid_sinusoids', 'PatchesToImage', 'ImageDecoderGRU',
            'ImageDecoderTransformer', 'MelDecoderCNN', 'MelDecoderLowRank', 'MelDecoderGRU', 'MelDecoderTransformer',
-           'backbone_table']
+           'hann_response', 'HarmonicBank', 'MelDecoderHarmonic', 'backbone_table']
 
 # %% ../nbs/02_backbones.ipynb #cdfce97b
 KINDS = ('audio_encoder', 'image_encoder', 'image_decoder', 'mel_decoder')
@@ -330,6 +334,126 @@ class MelDecoderTransformer(nn.Module):
     def forward(self, z):
         x = self.proj(z)[:, None] + self.pos
         return self.out(self.encoder(x)).transpose(1, 2)[:, None]
+
+# %% ../nbs/02_backbones.ipynb #90e3f6e2
+def hann_response(d: torch.Tensor) -> torch.Tensor:
+    "Power a Hann-windowed DFT puts `d` bins away from a steady sinusoid's frequency, relative to its peak."
+    return (torch.sinc(d) + 0.5*torch.sinc(d - 1) + 0.5*torch.sinc(d + 1))**2  # the window's three cosine terms
+
+class HarmonicBank(nn.Module):
+    """The power mel spectrum of sinusoids at any frequencies, in the convention `mel`: each frequency's response is
+    tabulated every `step` of an FFT bin (out to `reach` bins), interpolated linearly, so it is differentiable in f."""
+    def __init__(self, mel: MelSpec, step: float=1/8, reach: int=4):
+        super().__init__()
+        n_freqs = mel.n_fft//2 + 1
+        fb = torchaudio.functional.melscale_fbanks(n_freqs, mel.f_min, mel.f_max, mel.n_mels, mel.sr, norm='slaney',
+                                                   mel_scale='slaney')  # as `MelSpec` makes its spectrograms
+        grid = torch.arange(0, n_freqs - 1 + 1e-9, step)  # frequencies, in bins
+        d = torch.arange(n_freqs)[None] - grid[:, None]
+        table = (hann_response(d)*(d.abs() < reach)) @ fb  # (grid, n_mels): one unit sinusoid's mel spectrum
+        self.bin_hz, self.step, self.n, self.n_mels = mel.sr/mel.n_fft, step, len(grid), mel.n_mels
+        self.register_buffer('table', table, persistent=False)
+        self._combs = {}  # `read_f0`'s harmonic combs, made on first use
+        # sparse copy: each pair of neighbouring grid rows touches at most `width` bands, from `start` on
+        touched = (table > 1e-6*table.amax(1, keepdim=True))
+        touched = touched[:-1] | touched[1:]
+        bands = torch.arange(self.n_mels).expand_as(touched)
+        lo = torch.where(touched, bands, self.n_mels).amin(1).clamp(max=self.n_mels - 1)
+        self.width = int((torch.where(touched, bands, -1).amax(1) - lo).max()) + 1
+        lo = lo.clamp(max=self.n_mels - self.width)
+        cols = lo[:, None] + torch.arange(self.width)
+        self.register_buffer('start', lo, persistent=False)
+        self.register_buffer('lower', table[:-1].gather(1, cols), persistent=False)  # rows i and i + 1, same bands
+        self.register_buffer('upper', table[1:].gather(1, cols), persistent=False)
+
+# %% ../nbs/02_backbones.ipynb #5f77f634
+@patch
+def _where(self: HarmonicBank, f: torch.Tensor):
+    "Grid row below each frequency `f` (Hz) and how far towards the next one it lies."
+    x = (f/(self.bin_hz*self.step)).clamp(0, self.n - 1.001)
+    i = x.floor().long()
+    return i, (x - i)[..., None]
+
+@patch
+def response(self: HarmonicBank, f: torch.Tensor) -> torch.Tensor:
+    "Mel power spectrum `(..., n_mels)` of a unit sinusoid at each frequency `f` (Hz)."
+    i, w = self._where(f)
+    return self.table[i]*(1 - w) + self.table[i + 1]*w
+
+# %% ../nbs/02_backbones.ipynb #aba3d069
+@patch
+def forward(self: HarmonicBank, f: torch.Tensor, # `(b, k, frames)` frequencies (Hz)
+            power: torch.Tensor, # `(b, k, frames)` their powers
+           ) -> torch.Tensor:
+    "The power mel spectrogram `(b, n_mels, frames)` of `k` sinusoids a frame, each summed into the bands it touches."
+    b, k, t = f.shape
+    i, w = self._where(f)
+    vals = power[..., None]*(self.lower[i]*(1 - w) + self.upper[i]*w)  # (b, k, frames, width)
+    cols = self.start[i][..., None] + torch.arange(self.width, device=f.device)
+    flat = lambda x: x.permute(0, 2, 1, 3).reshape(b, t, k*self.width)
+    out = torch.zeros(b, t, self.n_mels, device=f.device, dtype=vals.dtype)
+    return out.scatter_add(2, flat(cols), flat(vals)).transpose(1, 2)
+
+# %% ../nbs/02_backbones.ipynb #0b3a68ba
+@patch
+def read_f0(self: HarmonicBank, power: torch.Tensor, # `(b, n_mels, frames)` power mel spectrogram
+            fmin: float=55., fmax: float=1100., # the f0s considered (Hz)
+            cents: float=5., # their spacing; the best is refined between its neighbours by a parabola
+            k: int=40, # harmonics in each comb, of power 1/k^2 (a sawtooth's)
+           ) -> tuple:
+    """Each frame's f0 (log2 Hz) and how well a comb of harmonics on it fits the frame (cosine of the magnitudes,
+    0 to 1): a comb an octave too low leaves every other tooth in silence, one too high misses every other harmonic."""
+    key = (fmin, fmax, cents, k, str(power.device))
+    if key not in self._combs:
+        lf = torch.arange(math.log2(fmin), math.log2(fmax), cents/1200, device=power.device)
+        n = torch.arange(1, k + 1, device=power.device)
+        combs = (self.response(2**lf[:, None]*n)/n[:, None]**2).sum(1)  # (f0s, n_mels)
+        self._combs[key] = lf, F.normalize(combs.sqrt(), dim=-1)
+    lf, combs = self._combs[key]
+    fit = F.normalize(power.float().clamp_min(0).sqrt().transpose(1, 2), dim=-1) @ combs.T  # (b, frames, f0s)
+    best, i = fit.max(-1)
+    i = i.clamp(1, len(lf) - 2)
+    a, b, c = (fit.gather(-1, (i + d)[..., None])[..., 0] for d in (-1, 0, 1))
+    shift = (0.5*(a - c)/(a - 2*b + c).clamp(max=-1e-9)).clamp(-1, 1)
+    return lf[i] + shift*(lf[1] - lf[0]), best
+
+# %% ../nbs/02_backbones.ipynb #401ad806
+def _soft(x, limit): return limit*torch.tanh(x/limit)  # smooth clamp to (-limit, limit)
+
+@register('mel_decoder', 'harmonic')
+class MelDecoderHarmonic(nn.Module):
+    """A harmonic synthesiser played by the latent, rendered straight into the log-mel of `mel`: an f0 for the sound
+    from the latent alone (log2 Hz, a linear read-out centred between `fmin` and `fmax`, clamped an octave beyond
+    them), bent by up to `bend` octaves a frame; the power of each of `n_harmonics` harmonics a frame and a smooth
+    noise floor (`noise_bands` levels a frame), from the `cnn` decoder's trunk. `f0` keeps the last batch's f0 track
+    for `F0Supervision`, the only loss that moves it: the spectrogram sees it through a detached copy."""
+    def __init__(self, latent_dim: int=128, n_mels: int=64, n_frames: int=126, width: int=32, n_up: int=2,
+                 mel: MelSpec|None=None, # the spectrogram convention (default: `MelSpec` with `n_mels` bands)
+                 n_harmonics: int=48, fmin: float=55., fmax: float=1100., bend: float=0.5, noise_bands: int=16):
+        super().__init__()
+        mel = mel or MelSpec(n_mels=n_mels)
+        if mel.n_mels != n_mels: raise ValueError(f'n_mels={n_mels!r}: the convention has {mel.n_mels} bands')
+        self.bank, self.nyquist, self.log_offset = HarmonicBank(mel), mel.sr/2, mel.log_offset
+        self.n_frames, self.n_mels, self.k, self.bend = n_frames, n_mels, n_harmonics, bend
+        self.lo, self.hi = math.log2(fmin), math.log2(fmax)
+        self.c, self.t0 = 8*width, math.ceil(n_frames/2**n_up)
+        self.stem = nn.Linear(latent_dim, self.c*self.t0)
+        self.ups = nn.Sequential(*[_up_block1d(self.c) for _ in range(n_up)])
+        self.out = nn.Sequential(nn.Conv1d(self.c, 8*width, 1), nn.GELU(),
+                                 nn.Conv1d(8*width, 1 + n_harmonics + noise_bands, 1))
+        self.pitch = nn.Sequential(nn.Linear(latent_dim, 4*width), nn.GELU(), nn.Linear(4*width, 1))
+        # log-mel statistics, learned: the output is normalised as the data is (`MelSpec.normalize`)
+        self.mean, self.log_std = nn.Parameter(torch.tensor(-10.)), nn.Parameter(torch.tensor(math.log(3.)))
+        self.f0 = None
+    def forward(self, z):
+        x = self.out(self.ups(self.stem(z).view(len(z), self.c, self.t0)))[..., :self.n_frames].float()
+        f0 = (self.lo + self.hi)/2 + self.pitch(z).float() + self.bend*torch.tanh(x[:, 0])
+        self.f0 = f0.clamp(self.lo - 1, self.hi + 1)  # (b, frames)
+        f = 2**self.f0.detach()[:, None]*torch.arange(1, self.k + 1, device=z.device)[:, None]  # (b, harmonics, frames)
+        power = self.bank(f, torch.exp(_soft(x[:, 1:1 + self.k] - 4, 20))*(f < self.nyquist))
+        noise = F.interpolate(x[:, 1 + self.k:].transpose(1, 2), size=self.n_mels, mode='linear', align_corners=True)
+        power = power + torch.exp(_soft(noise.transpose(1, 2) - 12, 20))
+        return ((torch.log(power + self.log_offset) - self.mean)/self.log_std.exp())[:, None]
 
 # %% ../nbs/02_backbones.ipynb #abfc8c47
 def backbone_table(latent_dim: int=128, n_mels: int=64, n_frames: int=126, size: int=64) -> str:

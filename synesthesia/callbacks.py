@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
+import torch.nn.functional as F
 from fastai.basics import Callback, CancelFitException, store_attr
 from fastai.callback.progress import CSVLogger
 from fastai.distributed import DistributedDL
@@ -21,7 +22,7 @@ from .inference import write_checkpoint, unwrap
 
 # %% auto #0
 __all__ = ['rank', 'CSVLog', 'trim_log', 'rng_state', 'set_rng_state', 'Checkpointer', 'frozen_state', 'EMA', 'NewPairsEachEpoch',
-           'ReturnFreedMemory']
+           'ReturnFreedMemory', 'F0Supervision']
 
 # %% ../nbs/05c_callbacks.ipynb #4c85386e
 def rank() -> int:
@@ -210,3 +211,24 @@ class ReturnFreedMemory(Callback):
     def __init__(self, every: int=64, trim=None): self.every, self.trim = every, trim or _malloc_trim()
     def after_batch(self):
         if self.training and self.trim is not None and self.iter % self.every == self.every - 1: self.trim(0)
+
+# %% ../nbs/05c_callbacks.ipynb #0a8fe04f
+class F0Supervision(Callback):
+    """Training a translator whose mel decoder is `harmonic`: add `w` times a Huber loss (in semitones) between its f0
+    track and the target's, read by `HarmonicBank.read_f0` on the frames a comb fits (cosine >= `voiced`) within 10 dB
+    of the loudest. The spectrogram loss alone cannot tell an f0 from the one an octave below it (the lower comb, with
+    every other harmonic silenced, draws the same lines), and falls into such minima."""
+    order = 5  # before the loss is recorded (Recorder, 50) and scaled for mixed precision (before_backward)
+    def __init__(self, w: float=1., voiced: float=0.5): self.w, self.voiced = w, voiced
+    def after_loss(self):
+        if not self.training: return  # validation keeps the spectrogram loss alone, comparable across decoders
+        dec, mel = unwrap(self.model).decoder, self.dls.mel
+        with torch.no_grad():
+            power = (mel.denormalize(self.yb[0][:, 0].float()).exp() - mel.log_offset).clamp_min(0)
+            target, fit = dec.bank.read_f0(power)
+            loud = power.sum(1)
+            on = (fit >= self.voiced) & (loud > 0.1*loud.amax(-1, keepdim=True))
+        if not on.any(): return
+        semitones = 12*(dec.f0.float() - target)[on]
+        self.learn.loss_grad = self.learn.loss_grad + self.w*F.huber_loss(semitones, torch.zeros_like(semitones))
+        self.learn.loss = self.learn.loss_grad.detach().clone()

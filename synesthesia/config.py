@@ -112,6 +112,8 @@ class OptimKeys:
     lr: float = _opt(3e-3, 'peak learning rate of the one-cycle schedule')
     wd: float = _opt(0.01, 'weight decay (decoupled, as in AdamW)')
     grad_clip: float = _opt(1., "clip the gradients' global norm to this; 0 turns clipping off")
+    f0_weight: float = _opt(1., 'harmonic mel decoder: weight of the loss that teaches its f0, pulling it towards the '
+                            'f0 read from the target (`F0Supervision`)')
     ema: float = _opt(0., 'decay of an exponential moving average of the weights, which validation, checkpoints and '
                       'evaluation use (0.999 averages about the last thousand steps); 0: off')
     precision: str = _opt('auto', "'fp32', 'bf16', 'fp16', or 'auto': bf16 on a CUDA GPU that has it, else fp32",
@@ -188,7 +190,7 @@ def _resolve_mel(value, direction: str) -> MelSpec:
 _KINDS = {'audio2img': ('audio_encoder', 'image_decoder'), 'img2audio': ('image_encoder', 'mel_decoder')}
 _POSITIVE = ('latent_dim', 'width', 'n_train', 'n_valid', 'img_size', 'epochs', 'batch_size', 'keep', 'dur', 'lr')
 _NON_NEGATIVE = ('world_seed', 'seed', 'freq_mask', 'time_mask', 'shift', 'gain_db', 'loss_w', 'wd', 'grad_clip',
-                 'patience', 'num_workers', 'mixup')
+                 'patience', 'num_workers', 'mixup', 'f0_weight')
 
 def _a(kind): return ('an ' if kind[0] in 'aeiou' else 'a ') + kind.replace('_', ' ')  # 'audio_encoder': 'an audio ...'
 
@@ -223,6 +225,8 @@ def _check_values(c: TrainConfig) -> list:
         errs.append(f'cond_drop={c.cond_drop!r}: only the flow head draws without its condition (head: flow)')
     if c.data in ('', None): errs.append("data='': expected 'synthetic', 'digits' or a folder")
     if c.guide and c.head != 'flow': errs.append(f'guide={c.guide!r}: only the flow head takes a guide (head: flow)')
+    if c.decoder == 'harmonic' and c.head == 'deterministic' and not c.f0_weight:
+        errs.append('f0_weight=0: the harmonic decoder learns its f0 from that loss alone; expected a weight > 0')
     if c.freeze_encoder and not (c.head == 'flow' and c.guide):
         errs.append('freeze_encoder=True: only a flow head with a guide has a trained encoder to freeze')
     if c.val and c.data in ('synthetic', 'digits'):
@@ -460,4 +464,4 @@ def build_model(c: TrainConfig, # the run's config
         if c.head == 'flow': return Audio2ImageFlow(c.encoder, size=c.img_size, cond_drop=c.cond_drop, **kw)
         return Audio2Image(c.encoder, c.decoder, size=c.img_size, **kw)
     if c.head == 'flow': return Image2AudioFlow(c.encoder, n_frames=c.n_frames, cond_drop=c.cond_drop, **kw)
-    return Image2Audio(c.encoder, c.decoder, n_frames=c.n_frames, **kw)
+    return Image2Audio(c.encoder, c.decoder, n_frames=c.n_frames, mel=c.mel, **kw)

@@ -29,10 +29,11 @@ PROBE_BARS = {'audio2img': dict(hue_within_15deg=0.95, shape_acc=0.95, stripes_e
               'img2audio': dict(pitch_within_50c=0.90, timbre_acc=0.90, tempo_within_10pct=0.90)}
 
 def _probe_items(args):
-    "Probe errors of a chunk of items: (params, pictures or None, sounds or None, sr)."
-    params, pictures, sounds, sr = args
+    "Probe errors of a chunk of items: (params, pictures or None, sounds or None, sr, pitch grid)."
+    params, pictures, sounds, sr, resolution = args
     pick = lambda x, i: None if x is None else x[i]
-    return [probe_errors(p, img=pick(pictures, i), wav=pick(sounds, i), sr=sr) for i, p in enumerate(params)]
+    return [probe_errors(p, img=pick(pictures, i), wav=pick(sounds, i), sr=sr, resolution=resolution)
+            for i, p in enumerate(params)]
 
 # %% ../nbs/06d_evaluation.ipynb #a845fe8b
 def probe_report(params: list, # the `SynthParams` of each source
@@ -41,10 +42,12 @@ def probe_report(params: list, # the `SynthParams` of each source
                  sr: int=DEFAULT_SR, n_boot: int=2000, seed: int=0,
                  workers: int=1, # processes that run the probes (reading pitch is the slow part: about 0.15 s a sound)
                  progress: bool=False, # a progress bar over the items
+                 pitch_resolution: float|None=None, # the pitch probe's grid (semitones); None: a quarter tone
                 ) -> dict:
     "`probe_scores` at the probes' and the models' tolerances, and `all_right`: items right on every barred probe."
     part = lambda x, lo: None if x is None else x[lo:lo + 25]
-    chunks = [(params[lo:lo + 25], part(pictures, lo), part(sounds, lo), sr) for lo in range(0, len(params), 25)]
+    chunks = [(params[lo:lo + 25], part(pictures, lo), part(sounds, lo), sr, pitch_resolution)
+              for lo in range(0, len(params), 25)]
     errs = [e for p in map_chunks(_probe_items, chunks, workers, progress) for e in p]
     out = dict(n=len(params))
     for tols in ({}, TRANSLATION_TOLERANCES):

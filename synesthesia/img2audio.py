@@ -4,7 +4,8 @@
 
 # %% ../nbs/04_img2audio.ipynb #e8e9a960
 from __future__ import annotations
-import math
+import inspect, math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,7 @@ from .core import DEFAULT_SR, SHAPES
 from .signals import MelSpec, load_image
 from .world import (synth_audio, probe_image, SynthParams, TIMBRES, TEMPOS, STRIPE_COUNTS, MIDI_RANGE,
                                LOUDNESS_RANGE, SIZE_RANGE)
-from .backbones import create
+from .backbones import create, REGISTRY
 from .heads import FlowTranslator, cnn_width
 
 # %% auto #0
@@ -105,12 +106,16 @@ class Image2Audio(nn.Module):
                  n_mels: int=I2A_MEL.n_mels, # mel bands of the output
                  n_frames: int=I2A_MEL.n_frames(2*DEFAULT_SR), # frames of the output (126: 2 s at hop 256)
                  width: int=32, # channel width of CNN backbones (ignored by the others)
+                 mel: MelSpec|None=None, # for a decoder that renders sound itself (`harmonic`): the convention it
+                                         # renders in (default: `I2A_MEL` with `n_mels` bands)
                 ):
         super().__init__()
         self.encoder = create('image_encoder', encoder, latent_dim=latent_dim,
                               **cnn_width('image_encoder', encoder, width))
-        self.decoder = create('mel_decoder', decoder, latent_dim=latent_dim, n_mels=n_mels, n_frames=n_frames,
-                              **cnn_width('mel_decoder', decoder, width))
+        kw = cnn_width('mel_decoder', decoder, width)
+        if 'mel' in inspect.signature(REGISTRY['mel_decoder'].get(decoder, nn.Module)).parameters:
+            kw['mel'] = mel or replace(I2A_MEL, n_mels=n_mels)
+        self.decoder = create('mel_decoder', decoder, latent_dim=latent_dim, n_mels=n_mels, n_frames=n_frames, **kw)
         self.n_mels, self.n_frames = n_mels, n_frames
     def forward(self, img): return self.decoder(self.encoder(img))
 

@@ -27,7 +27,7 @@ from .config import (TrainConfig, ConfigError, make_config, read_yaml, parse_set
                                 save_config, build_datasets, build_model, guided_flow)
 from .inference import CheckpointError, find_checkpoint, load_checkpoint, read_train_state
 from .callbacks import (rank, CSVLog, trim_log, set_rng_state, Checkpointer, EMA, NewPairsEachEpoch,
-                                   ReturnFreedMemory)
+                                   ReturnFreedMemory, F0Supervision)
 
 # %% auto #0
 __all__ = ['build_dls', 'build_caches', 'build_loss', 'MeanPSNR', 'mel_db_error', 'build_metrics', 'TrainLearner',
@@ -131,6 +131,8 @@ def build_learner(c: TrainConfig, # the run's config
     if isinstance(dls.train.dataset, ClassPairs): cbs.append(NewPairsEachEpoch())
     if c.grad_clip: cbs.append(GradientClip(c.grad_clip))
     if c.ema: cbs.append(EMA(c.ema))
+    if c.f0_weight and c.head == 'deterministic' and (c.direction, c.decoder) == ('img2audio', 'harmonic'):
+        cbs.append(F0Supervision(c.f0_weight))
     if dls.device.type == 'cpu': cbs.append(ReturnFreedMemory())
     if precision != 'fp32': cbs.append(MixedPrecision(amp_mode=precision))
     if resolve_channels_last(c, dls.device, precision): cbs.append(ChannelsLast())

@@ -345,9 +345,11 @@ def probe_image(img: torch.Tensor) -> dict:
                 stripes=n_stripes, size=size)
 
 # %% ../nbs/01b_world.ipynb #ac281b78
-def probe_audio(wav: torch.Tensor, sr: int=DEFAULT_SR) -> dict:
+def probe_audio(wav: torch.Tensor, sr: int=DEFAULT_SR,
+                resolution: float|None=None, # pYIN's pitch grid (semitones); None: `PROBE_PITCH`'s quarter tone
+               ) -> dict:
     "The synthetic world's sound parameters read from any waveform (NaN or None where absent)."
-    f0 = pitch(wav, sr, **PROBE_PITCH)
+    f0 = pitch(wav, sr, **(PROBE_PITCH if resolution is None else PROBE_PITCH | dict(resolution=resolution)))
     midi = float(hz_to_midi(f0)) if np.isfinite(f0) else float('nan')
     note = round(midi) if np.isfinite(midi) else None
     return dict(freq=f0, midi=midi, pitch_class=None if note is None else note % 12,
@@ -369,6 +371,7 @@ def probe_errors(p: SynthParams, # the truth
                  img: torch.Tensor|None=None, # a picture to score against it
                  wav: torch.Tensor|None=None, # a sound to score against it
                  sr: int=DEFAULT_SR,
+                 resolution: float|None=None, # the pitch probe's grid (semitones), for a tolerance finer than its own
                 ) -> dict:
     "How far the probes' readings of `img` and `wav` are from `p` (NaN where the probe found nothing)."
     err = {}
@@ -377,7 +380,7 @@ def probe_errors(p: SynthParams, # the truth
         err.update(hue_deg=float(hue_distance(r['hue'], p.hue)), lightness=abs(r['lightness'] - p.lightness),
                    shape_ok=r['shape'] == p.shape, stripes_ok=r['stripes'] == p.stripes, size=abs(r['size'] - p.size))
     if wav is not None:
-        r = probe_audio(wav, sr)
+        r = probe_audio(wav, sr, resolution)
         err.update(pitch_cents=float(abs(cents(r['freq'], p.freq))), timbre_ok=r['timbre'] == p.timbre,
                    tempo_pct=abs(r['tempo']/p.tempo - 1)*100, loudness_db=abs(r['loudness'] - p.loudness))
     return err
