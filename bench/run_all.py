@@ -97,6 +97,11 @@ def generalisation_table(r):
             bar = m['bars'].get(k)
             lines.append(f"| {split.replace('_', ' ')} ({syn['n_eval']} items) | {d.replace('2', ' → ')} | {MEASURES[k]} | "
                          f"**{pct(m['learned'][k]['value'])}** | {pct(m['retrieval'][k]['value'])} | {f'{bar:.0%}' if bar else ''} |")
+        if (h := m.get('learned_harmonic')):  # image -> audio again, with the harmonic mel decoder
+            for k in keys:
+                bar = m['bars'].get(k)
+                lines.append(f"| {split.replace('_', ' ')} ({syn['n_eval']} items) | {d.replace('2', ' → ')}, harmonic mel decoder | "
+                             f"{MEASURES[k]} | **{pct(h[k]['value'])}** | {pct(m['retrieval'][k]['value'])} | {f'{bar:.0%}' if bar else ''} |")
     sp = r.get('digits', {}).get('speakers', {})
     for d in ('audio2image', 'image2audio'):
         if not (m := sp.get(d)): continue
