@@ -32,11 +32,11 @@ pictures against the test pool's real written digits of that class) beside retri
 
 Writes bench/results/generalisation.json (with --only, the other part is kept from the last run).
 """
-import argparse, json, time
+import argparse, json, math, time
 from pathlib import Path
 
 from _common import write_result, ROOT, RESULTS
-from synth_quality import CONFIGS, TRAIN_SEED, VALID_SEED, EVAL_SEED, train, outputs, batched
+from synth_quality import CONFIGS, TRAIN_SEED, VALID_SEED, EVAL_SEED, train, outputs
 import torch
 from synesthesia.world import SynthWorld, SYNTH_HOLDOUTS, held_out_combinations, probe_image
 from synesthesia.evaluation import PROBE_BARS, probe_report
@@ -88,13 +88,15 @@ def harmonic_split(holdout, a):
     ev = SynthWorld(n=a.n_eval, seed=EVAL_SEED, test=True, **split)
     params, model = [ev.params(i) for i in range(len(ev))], learn.model.eval()
     imgs = torch.stack([ev.image(i) for i in range(len(ev))])
+    wavs, f0 = [], []
     with torch.no_grad():
-        wavs = batched(lambda x: mel_to_audio(model(x)[:, 0], learn.dls.mel, a.n_iter), imgs)
-        f0 = torch.cat([(model(x), model.decoder.f0)[1] for x in imgs.split(64)])  # the decoder's own f0, log2 Hz
-    res = probe_report(params, sounds=wavs, workers=a.workers, pitch_resolution=PITCH_GRID[holdout])
+        for x in imgs.split(64):
+            wavs.append(mel_to_audio(model(x)[:, 0], learn.dls.mel, a.n_iter))
+            f0.append(model.decoder.f0)  # the f0 the decoder played for these pictures, log2 Hz a frame
+    res = probe_report(params, sounds=torch.cat(wavs), workers=a.workers, pitch_resolution=PITCH_GRID[holdout])
     res.update(info, f0_weight=HARMONIC['f0_weight'])
     # the f0 the decoder played, before Griffin-Lim and the probe: its median over the frames against the truth
-    cents = 1200*(f0.median(1).values - torch.tensor([float(torch.log2(torch.tensor(p.freq))) for p in params]))
+    cents = 1200*(torch.cat(f0).median(1).values - torch.tensor([math.log2(p.freq) for p in params]))
     res['decoder_f0_within_25c'] = float((cents.abs() <= 25).float().mean())
     bars = (PROBE_BARS if holdout == 'compositional' else BETWEEN_BARS)['img2audio']
     res['meets_bars'] = {k: _value(res, k) >= bar for k, bar in bars.items()}

@@ -352,9 +352,8 @@ class HarmonicBank(nn.Module):
         d = torch.arange(n_freqs)[None] - grid[:, None]
         table = (hann_response(d)*(d.abs() < reach)) @ fb  # (grid, n_mels): one unit sinusoid's mel spectrum
         self.bin_hz, self.step, self.n, self.n_mels = mel.sr/mel.n_fft, step, len(grid), mel.n_mels
-        self.register_buffer('table', table, persistent=False)
         self._combs = {}  # `read_f0`'s harmonic combs, made on first use
-        # sparse copy: each pair of neighbouring grid rows touches at most `width` bands, from `start` on
+        # kept sparse: each pair of neighbouring grid rows touches at most `width` bands, from `start` on
         touched = (table > 1e-6*table.amax(1, keepdim=True))
         touched = touched[:-1] | touched[1:]
         bands = torch.arange(self.n_mels).expand_as(touched)
@@ -373,12 +372,6 @@ def _where(self: HarmonicBank, f: torch.Tensor):
     x = (f/(self.bin_hz*self.step)).clamp(0, self.n - 1.001)
     i = x.floor().long()
     return i, (x - i)[..., None]
-
-@patch
-def response(self: HarmonicBank, f: torch.Tensor) -> torch.Tensor:
-    "Mel power spectrum `(..., n_mels)` of a unit sinusoid at each frequency `f` (Hz)."
-    i, w = self._where(f)
-    return self.table[i]*(1 - w) + self.table[i + 1]*w
 
 # %% ../nbs/02_backbones.ipynb #aba3d069
 @patch
@@ -407,7 +400,8 @@ def read_f0(self: HarmonicBank, power: torch.Tensor, # `(b, n_mels, frames)` pow
     if key not in self._combs:
         lf = torch.arange(math.log2(fmin), math.log2(fmax), cents/1200, device=power.device)
         n = torch.arange(1, k + 1, device=power.device)
-        combs = (self.response(2**lf[:, None]*n)/n[:, None]**2).sum(1)  # (f0s, n_mels)
+        teeth, weight = 2**lf*n[:, None], (1/n**2)[:, None].expand(k, len(lf))  # each comb a 'frame', one per f0
+        combs = self(teeth[None], weight[None])[0].T  # (f0s, n_mels)
         self._combs[key] = lf, F.normalize(combs.sqrt(), dim=-1)
     lf, combs = self._combs[key]
     fit = F.normalize(power.float().clamp_min(0).sqrt().transpose(1, 2), dim=-1) @ combs.T  # (b, frames, f0s)

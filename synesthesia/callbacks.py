@@ -217,7 +217,8 @@ class F0Supervision(Callback):
     """Training a translator whose mel decoder is `harmonic`: add `w` times a Huber loss (in semitones) between its f0
     track and the target's, read by `HarmonicBank.read_f0` on the frames a comb fits (cosine >= `voiced`) within 10 dB
     of the loudest. The spectrogram loss alone cannot tell an f0 from the one an octave below it (the lower comb, with
-    every other harmonic silenced, draws the same lines), and falls into such minima."""
+    every other harmonic silenced, draws the same lines), so the decoder renders a detached copy of its f0, and this
+    loss is the only one that moves it."""
     order = 5  # before the loss is recorded (Recorder, 50) and scaled for mixed precision (before_backward)
     def __init__(self, w: float=1., voiced: float=0.5): self.w, self.voiced = w, voiced
     def after_loss(self):
