@@ -13,11 +13,15 @@ def commit() -> str:
     sha = git('rev-parse', 'HEAD') or 'unknown'
     return sha + ('+dirty' if git('status', '--porcelain', '--untracked-files=no', '--', '.', ':!bench/results') else '')
 
+def provenance() -> dict:
+    "This run's command, commit and date: a result built up by several runs keeps them with each part."
+    return dict(command=' '.join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]]), commit=commit(),
+                date=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()))
+
 def write_result(name: str, result: dict) -> Path:
     "Print `result` as JSON and write it, with the context that makes it reproducible, to bench/results/NAME.json."
     print(json.dumps(result, indent=2))
-    record = dict(result, benchmark=name, command=' '.join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]]),
-                  commit=commit(), machine=machine(), versions=versions(), date=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()))
+    record = dict(result, benchmark=name, **provenance(), machine=machine(), versions=versions())
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS/f'{name}.json'
     path.write_text(json.dumps(record, indent=2) + '\n')

@@ -18,6 +18,8 @@ Image->audio is trained twice on each split: the default (cnn mel decoder), and 
 beside what the probe heard). Pitch is read on a 10-cent grid between the notes, where the bar is 25 cents (the
 probe's quarter-tone grid cannot tell 25 cents from 24.9), and on its quarter-tone grid on the compositional split.
 `--only harmonic` trains and scores only the harmonic rows, into the last run's synthetic part; `--splits` picks the splits.
+Audio->image is trained twice too: the default, and with the pitch-aware encoder (notebook 03, `pitch_input`), which
+hears the f0 read by harmonic combs beside what its CNN hears (`learned_pitch`; `--only pitch` runs only these rows).
 
 Digits, leave one speaker out (`synesthesia.generalisation.leave_one_speaker_out`): for each of the five voices, the
 digits config of each direction trained on the other four (configs/digits_audio2img.yaml, digits_img2audio.yaml with
@@ -30,12 +32,13 @@ that held the same voice out, and scores its pictures' class-wise KID (the pictu
 pictures against the test pool's real written digits of that class) beside retrieval's, on the same 500 recordings;
 `--flow frozen` does the same with the guide's encoder kept frozen (`freeze_encoder`), `--flow tuned,frozen` both.
 
-Writes bench/results/generalisation.json (with --only, the other part is kept from the last run).
+Writes bench/results/generalisation.json (with --only, the other part is kept from the last run); each part, and each
+row an `--only harmonic` or `--only pitch` run adds, keeps the command, commit and date that measured it (`provenance`).
 """
 import argparse, json, math, time
 from pathlib import Path
 
-from _common import write_result, ROOT, RESULTS
+from _common import write_result, provenance, ROOT, RESULTS
 from synth_quality import CONFIGS, TRAIN_SEED, VALID_SEED, EVAL_SEED, train, outputs
 import torch
 from synesthesia.world import SynthWorld, SYNTH_HOLDOUTS, held_out_combinations, probe_image
@@ -52,6 +55,8 @@ BETWEEN_BARS = {'audio2img': dict(hue_within_10deg=0.90), 'img2audio': dict(pitc
 PITCH_GRID = {'compositional': 0.25, 'between_notes': 0.1}
 # the image->audio default with the harmonic mel decoder (notebook 02) and its f0 supervision (notebook 05c)
 HARMONIC = dict(model=CONFIGS['img2audio']['model'] | dict(decoder='harmonic'), f0_weight=1.)
+# the audio->image default with the pitch-aware encoder (notebook 03, config key pitch_input)
+PITCH = dict(model=CONFIGS['audio2img']['model'] | dict(pitch=True))
 
 def _value(r, k): return r[k]['value'] if isinstance(r[k], dict) else r[k]
 
@@ -103,11 +108,30 @@ def harmonic_split(holdout, a):
     print(holdout, 'img2audio harmonic', {k: round(_value(res, k), 3) for k in bars}, flush=True)
     return res
 
+def pitch_split(holdout, a):
+    "Audio->image with the pitch-aware encoder (notebook 03), trained on `holdout`'s training side as the default is."
+    split = dict(holdout=holdout, split_seed=0)
+    learn, info = train('audio2img', CONFIGS['audio2img'] | PITCH, a.budget, a.cache, **split)
+    print(f'{holdout} audio2img pitch: trained {info}', flush=True)
+    ev = SynthWorld(n=a.n_eval, seed=EVAL_SEED, test=True, **split)
+    params, model, mel = [ev.params(i) for i in range(len(ev))], learn.model.eval(), learn.dls.mel
+    wavs = torch.stack([ev[i][0] for i in range(len(ev))])
+    with torch.no_grad(): pics = torch.cat([model(mel.to_mel(w)[:, None]) for w in wavs.split(64)])
+    res = probe_report(params, pictures=pics, workers=a.workers)
+    res.update(info)
+    bars = (PROBE_BARS if holdout == 'compositional' else BETWEEN_BARS)['audio2img']
+    res['meets_bars'] = {k: _value(res, k) >= bar for k, bar in bars.items()}
+    if holdout == 'between_notes':
+        res['signed_hue_offsets'] = [round(float((probe_image(o)['hue'] - p.hue + 180) % 360 - 180), 1) for o, p in zip(pics, params)]
+    print(holdout, 'audio2img pitch', {k: round(_value(res, k), 3) for k in bars}, flush=True)
+    return res
+
 def synthetic(a):
     out = {}
     for holdout in a.splits.split(','):
         out[holdout] = {KEYS[d]: synthetic_split(holdout, d, a) for d in ('audio2img', 'img2audio')}
         out[holdout]['image2audio']['learned_harmonic'] = harmonic_split(holdout, a)
+        out[holdout]['audio2image']['learned_pitch'] = pitch_split(holdout, a)
     if 'compositional' in out: out['compositional']['held_out_combinations'] = len(held_out_combinations())
     if 'between_notes' in out: out['between_notes']['test_notes'] = 'MIDI 48.5 to 82.5: a quarter tone above each key but the last'
     return out
@@ -124,7 +148,7 @@ def digits(a, save):
         load_config(ROOT/'configs'/cfg, over), runs/tag, voices, seed=0, judge_cache=a.judge_cache, device='cpu',
         guides=guides)
     sp = dict(bars=DIGIT_BARS, learned_meets_bars={})
-    part = lambda: dict(speakers=sp, seeds=dict(torch=0, judges=0), n_per_voice=500,
+    part = lambda: dict(speakers=sp, seeds=dict(torch=0, judges=0), n_per_voice=500, provenance=provenance(),
                         unseen_voice='not measured: no voice outside ../shared/data is on this machine, and it has no network')
     for d, cfg, tag in (('audio2image', 'digits_audio2img.yaml', 'a2i'), ('image2audio', 'digits_img2audio.yaml', 'i2a')):
         sp[d] = loso(cfg, tag)
@@ -153,8 +177,9 @@ def digits(a, save):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('--only', choices=['synthetic', 'digits', 'harmonic'],
-                    help="run one part, keep the rest from the last run ('harmonic': only the harmonic decoder's rows)")
+    ap.add_argument('--only', choices=['synthetic', 'digits', 'harmonic', 'pitch'],
+                    help="run one part, keep the rest from the last run ('harmonic': only the harmonic decoder's rows, "
+                         "'pitch': only the pitch-aware encoder's)")
     ap.add_argument('--n_eval', type=int, default=500, help='synthetic: test items scored per method')
     ap.add_argument('--splits', default=','.join(SYNTH_HOLDOUTS), help='synthetic: the splits run, comma-separated')
     ap.add_argument('--budget', type=float, default=600., help='synthetic: most seconds of fitting per model')
@@ -175,14 +200,19 @@ def main():
     if (bad := set(a.splits.split(',')) - set(SYNTH_HOLDOUTS)): ap.error(f'--splits {sorted(bad)}: expected some of {SYNTH_HOLDOUTS}')
     old = RESULTS/'generalisation.json'
     result = {k: v for k, v in json.loads(old.read_text()).items() if k in ('synthetic', 'digits')} if a.only and old.is_file() else {}
-    if a.only == 'harmonic' and 'synthetic' not in result: ap.error('--only harmonic adds to a synthetic part: run --only synthetic first')
+    if a.only in ('harmonic', 'pitch') and 'synthetic' not in result:
+        ap.error(f'--only {a.only} adds to a synthetic part: run --only synthetic first')
     t0 = time.time()
     if a.only in (None, 'synthetic'):
         result['synthetic'] = synthetic(a)
-        result['synthetic'].update(n_eval=a.n_eval, seeds=dict(train=TRAIN_SEED, valid=VALID_SEED, eval=EVAL_SEED, split=0, torch=0))
+        result['synthetic'].update(n_eval=a.n_eval, seeds=dict(train=TRAIN_SEED, valid=VALID_SEED, eval=EVAL_SEED, split=0, torch=0),
+                                   provenance=provenance())
     if a.only == 'harmonic':
         for holdout in a.splits.split(','):
-            result['synthetic'][holdout]['image2audio']['learned_harmonic'] = harmonic_split(holdout, a)
+            result['synthetic'][holdout]['image2audio']['learned_harmonic'] = harmonic_split(holdout, a) | dict(provenance=provenance())
+    if a.only == 'pitch':
+        for holdout in a.splits.split(','):
+            result['synthetic'][holdout]['audio2image']['learned_pitch'] = pitch_split(holdout, a) | dict(provenance=provenance())
     if a.only in (None, 'digits'):
         result['digits'] = digits(a, lambda part: write_result('generalisation', dict(result, digits=part,
                                                                                       seconds=round(time.time() - t0, 1))))

@@ -42,6 +42,22 @@ def pct(x): return f'{100*x:.1f}%'
 def cmd(r): return f"`python bench/{Path(r['command'].split()[0]).name}{' ' + ' '.join(r['command'].split()[1:]) if len(r['command'].split()) > 1 else ''}`"
 def src(r): return f"{cmd(r)} (commit {r['commit'][:7]}{'+dirty' if r['commit'].endswith('+dirty') else ''}, {r['date'][:10]})"
 
+def parts_src(r):
+    "Where each part of a result built up by several runs comes from (their `provenance`), or the whole's `src`."
+    found = [(f'{part} {split}{row}'.replace('_', ' ').strip(), p) for part, split, row, p in _provenances(r)]
+    if not found: return src(r)
+    older = [part for part in ('synthetic', 'digits') if part in r and 'provenance' not in r[part]]
+    return '; '.join([f'{what}: {src(p)}' for what, p in found] + [f'{part}: an earlier run, whose command was not recorded' for part in older])
+
+def _provenances(r):
+    for part in ('synthetic', 'digits'):
+        if not (x := r.get(part)): continue
+        if 'provenance' in x: yield part, '', '', x['provenance']
+        for split, v in x.items():
+            for d, m in (v.items() if isinstance(v, dict) else []):
+                for row, rv in (m.items() if isinstance(m, dict) else []):
+                    if isinstance(rv, dict) and 'provenance' in rv: yield part, split, f', {d} {row}', rv['provenance']
+
 DIRECTION_NAMES = {'audio2img': 'audio → image', 'img2audio': 'image → audio'}
 SYNTH_KEYS = {'audio2img': [('hue_within_15deg', 'hue within 15°'), ('shape_acc', 'shape'), ('stripes_exact', 'stripes exact')],
               'img2audio': [('pitch_within_50c', 'pitch within 50 cents'), ('timbre_acc', 'timbre'), ('tempo_within_10pct', 'tempo within 10%')]}
@@ -88,7 +104,7 @@ MEASURES = {'hue_within_15deg': 'hue within 15°', 'hue_within_10deg': 'hue with
 def generalisation_table(r):
     "Learned against retrieval where copying fails: the synthetic world's two splits, and voices never heard."
     lines = ["**Generalisation**: where no test item has a twin in training (notebook 06f), the learned translators against "
-             f"retrieval, the nearest training pair in the translator's own encoder. {src(r)}", '',
+             f"retrieval, the nearest training pair in the translator's own encoder. {parts_src(r)}", '',
              '| split | direction | measure | learned | retrieval | bar |', '|---|---|---|---|---|---|']
     syn = r.get('synthetic', {})
     for (split, d), keys in GEN_KEYS.items():
@@ -97,10 +113,11 @@ def generalisation_table(r):
             bar = m['bars'].get(k)
             lines.append(f"| {split.replace('_', ' ')} ({syn['n_eval']} items) | {d.replace('2', ' → ')} | {MEASURES[k]} | "
                          f"**{pct(m['learned'][k]['value'])}** | {pct(m['retrieval'][k]['value'])} | {f'{bar:.0%}' if bar else ''} |")
-        if (h := m.get('learned_harmonic')):  # image -> audio again, with the harmonic mel decoder
+        for row, how in (('learned_harmonic', 'harmonic mel decoder'), ('learned_pitch', 'pitch-aware encoder')):
+            if not (h := m.get(row)): continue  # the same direction again, with another backbone
             for k in keys:
                 bar = m['bars'].get(k)
-                lines.append(f"| {split.replace('_', ' ')} ({syn['n_eval']} items) | {d.replace('2', ' → ')}, harmonic mel decoder | "
+                lines.append(f"| {split.replace('_', ' ')} ({syn['n_eval']} items) | {d.replace('2', ' → ')}, {how} | "
                              f"{MEASURES[k]} | **{pct(h[k]['value'])}** | {pct(m['retrieval'][k]['value'])} | {f'{bar:.0%}' if bar else ''} |")
     sp = r.get('digits', {}).get('speakers', {})
     for d in ('audio2image', 'image2audio'):

@@ -61,7 +61,8 @@ def train(direction, cfg, budget, cache, **split):
     va = InMemory(SynthWorld(n=256, seed=VALID_SEED, **split), cfg['mel'], cache)
     dls = pair_dls(tr, va, direction, bs=cfg['bs'], mel=cfg['mel'], shift=0, freq_mask=0, time_mask=0, device='cpu', seed=0)
     data_s = time.time() - t0
-    model = Audio2Image(**cfg['model']) if direction == 'audio2img' else Image2Audio(**cfg['model'], mel=cfg['mel'])
+    model = (Audio2Image(**cfg['model'], mel=dls.mel) if direction == 'audio2img'  # mel: a pitch-aware encoder reads it
+             else Image2Audio(**cfg['model'], mel=cfg['mel']))
     cbs = [TimeBudget(budget)]
     if direction == 'img2audio' and cfg['model'].get('decoder') == 'harmonic':  # as `build_learner` adds it
         cbs.append(F0Supervision(cfg.get('f0_weight', 1.)))

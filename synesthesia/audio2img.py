@@ -5,6 +5,7 @@
 # %% ../nbs/03_audio2img.ipynb #13f268e8
 from __future__ import annotations
 import colorsys
+import math
 from pathlib import Path
 
 import numpy as np
@@ -16,13 +17,13 @@ from torch import nn
 
 from .core import DEFAULT_SR
 from .signals import MelSpec, load_audio, fit_length, picture_batch
-from .backbones import create
+from .backbones import create, frame_mask, HarmonicBank
 from .heads import cnn_width, FlowTranslator
 from .world import MIDI_RANGE, TIMBRES, TEMPOS, LOUDNESS_RANGE, SynthParams, synth_image, probe_audio
 
 # %% auto #0
-__all__ = ['PITCH_COLORS', 'spectrogram_picture', 'chroma_picture', 'world_picture', 'Audio2Image', 'translate',
-           'Audio2ImageFlow']
+__all__ = ['PITCH_COLORS', 'PITCH_FEATURES', 'spectrogram_picture', 'chroma_picture', 'world_picture', 'Audio2Image', 'translate',
+           'PitchFeatures', 'PitchAware', 'Audio2ImageFlow']
 
 # %% ../nbs/03_audio2img.ipynb #a1ae0335
 def spectrogram_picture(wav: torch.Tensor, # mono waveform
@@ -71,13 +72,17 @@ class Audio2Image(nn.Module):
                  n_mels: int=64, # mel bands of the input
                  size: int=64, # side of the output picture
                  width: int=32, # channel width of CNN backbones (ignored by the others)
+                 pitch: bool=False, # the encoder also hears the sound's f0 (`PitchAware`, below)
+                 mel: MelSpec|None=None, # with `pitch`: the input's convention, its statistics fitted
                 ):
         super().__init__()
         self.encoder = create('audio_encoder', encoder, latent_dim=latent_dim, n_mels=n_mels,
                               **cnn_width('audio_encoder', encoder, width))
+        if pitch: self.encoder = PitchAware(self.encoder, mel, latent_dim)
         self.decoder = create('image_decoder', decoder, latent_dim=latent_dim, size=size,
                               **cnn_width('image_decoder', decoder, width))
     def forward(self, mel, lengths=None): return self.decoder(self.encoder(mel, lengths))
+
 
 # %% ../nbs/03_audio2img.ipynb #04099c67
 def translate(model: nn.Module, # an `Audio2Image`
@@ -92,6 +97,51 @@ def translate(model: nn.Module, # an `Audio2Image`
     dev = next(model.parameters()).device
     model.eval()
     with torch.no_grad(): return model(mel.to_mel(wav.to(dev))[None, None])[0].cpu()
+
+# %% ../nbs/03_audio2img.ipynb #a26b0afe
+PITCH_FEATURES = ('log2 f0 - log2 C4', 'cos pitch class', 'sin pitch class', 'voiced share')
+
+class PitchFeatures(nn.Module):
+    """A sound's pitch, read by `HarmonicBank.read_f0` from its normalised log-mel in the convention `mel`: the median
+    of the f0s of its voiced frames (a comb fits with cosine >= `voiced`) within 10 dB of its loudest and above the
+    convention's floor (`log_offset`), as
+    `PITCH_FEATURES`; every frame's f0 where none is voiced. No weights, and no gradient."""
+    def __init__(self, mel: MelSpec, # the convention of the input, its statistics fitted (`MelSpec.fit_stats`)
+                 voiced: float=0.5):
+        super().__init__()
+        if (mel.mean, mel.std) == (0., 1.):
+            raise ValueError('PitchFeatures reads log-mels normalised by their statistics, and this convention has '
+                             'none (mean=0, std=1): pass one fitted on the training sounds (MelSpec.fit_stats)')
+        self.mel, self.voiced, self.bank = mel, voiced, HarmonicBank(mel)
+
+    @torch.no_grad()
+    def forward(self, x: torch.Tensor, # `(b, 1, n_mels, frames)` normalised log-mels
+                lengths: torch.Tensor|None=None, # valid frames of each item
+               ) -> torch.Tensor: # `(b, 4)`
+        power = (self.mel.denormalize(x[:, 0].float()).exp() - self.mel.log_offset).clamp_min(0)
+        lf, fit = self.bank.read_f0(power)
+        pad = frame_mask(lengths, x.shape[-1], x.device)
+        valid = torch.ones_like(fit, dtype=torch.bool) if pad is None else ~pad
+        loud = power.sum(1).masked_fill(~valid, 0)
+        on = valid & (fit >= self.voiced) & (loud > 0.1*loud.amax(-1, keepdim=True)) & (loud > self.mel.log_offset)
+        use = torch.where(on.any(-1, keepdim=True), on, valid)
+        octaves = torch.where(use, lf, torch.nan).nanmedian(-1).values - math.log2(261.6256)  # above C4
+        share = on.sum(-1)/valid.sum(-1).clamp_min(1)
+        return torch.stack([octaves, (2*math.pi*octaves).cos(), (2*math.pi*octaves).sin(), share], -1)
+
+
+# %% ../nbs/03_audio2img.ipynb #2e1c9368
+class PitchAware(nn.Module):
+    "An audio encoder that also hears the pitch: `encoder`'s latent plus a small MLP of the sound's `PitchFeatures`."
+    def __init__(self, encoder: nn.Module, # any registered audio encoder
+                 mel: MelSpec, # the input's convention, its statistics fitted
+                 latent_dim: int, # the encoder's latent size
+                 hidden: int=64):
+        super().__init__()
+        self.encoder, self.pitch = encoder, PitchFeatures(mel)
+        self.proj = nn.Sequential(nn.Linear(len(PITCH_FEATURES), hidden), nn.GELU(), nn.Linear(hidden, latent_dim))
+    def forward(self, mel, lengths=None): return self.encoder(mel, lengths) + self.proj(self.pitch(mel, lengths))
+
 
 # %% ../nbs/03_audio2img.ipynb #d0a50531
 def Audio2ImageFlow(encoder: str='cnn', # name of an `audio_encoder` in the registry

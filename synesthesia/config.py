@@ -51,6 +51,8 @@ class ModelKeys:
                       'its output and starts from its encoder')
     cond_drop: float = _opt(0., 'flow head: share of training items drawn without their condition, so that sampling '
                             'can use classifier-free guidance (0.1 is usual); 0: off')
+    pitch_input: bool = _opt(False, "audio2img: the encoder also hears the sound's f0, read by harmonic combs "
+                             '(`PitchAware`), so the picture can follow a pitch between the notes it was trained on')
     freeze_encoder: bool = _opt(False, "guided flow head: read sources with the guide's own encoder, frozen, "
                                 "instead of a copy trained further by the flow's loss")
 
@@ -227,6 +229,9 @@ def _check_values(c: TrainConfig) -> list:
     if c.guide and c.head != 'flow': errs.append(f'guide={c.guide!r}: only the flow head takes a guide (head: flow)')
     if c.decoder == 'harmonic' and c.head == 'deterministic' and not c.f0_weight:
         errs.append('f0_weight=0: the harmonic decoder learns its f0 from that loss alone; expected a weight > 0')
+    if c.pitch_input and (c.direction, c.head) != ('audio2img', 'deterministic'):
+        errs.append(f'pitch_input=True: only the deterministic audio2img head takes it (direction={c.direction!r}, '
+                    f'head={c.head!r}); a guided flow hears the pitch when its guide does')
     if c.freeze_encoder and not (c.head == 'flow' and c.guide):
         errs.append('freeze_encoder=True: only a flow head with a guide has a trained encoder to freeze')
     if c.val and c.data in ('synthetic', 'digits'):
@@ -453,15 +458,16 @@ def guided_flow(c: TrainConfig, # a flow config with a `guide`
 # %% ../nbs/05a_config.ipynb #47541286
 def build_model(c: TrainConfig, # the run's config
                 guide_config: TrainConfig|None=None, # a guided flow's guide config (its weights come with the flow's)
+                mel: MelSpec|None=None, # the convention with its statistics (a run's, or a checkpoint's); default c.mel
                ) -> nn.Module:
     "The translator `c` describes, freshly initialised."
     if c.head == 'flow' and c.guide:
         if guide_config is None:
             raise ConfigError(f"guide={c.guide!r}: building a guided flow needs the guide's config")
-        return guided_flow(c, build_model(guide_config), guide_config)
+        return guided_flow(c, build_model(guide_config, mel=mel), guide_config)
     kw = dict(latent_dim=c.latent_dim, n_mels=c.mel.n_mels, width=c.width)
     if c.direction == 'audio2img':
         if c.head == 'flow': return Audio2ImageFlow(c.encoder, size=c.img_size, cond_drop=c.cond_drop, **kw)
-        return Audio2Image(c.encoder, c.decoder, size=c.img_size, **kw)
+        return Audio2Image(c.encoder, c.decoder, size=c.img_size, pitch=c.pitch_input, mel=mel or c.mel, **kw)
     if c.head == 'flow': return Image2AudioFlow(c.encoder, n_frames=c.n_frames, cond_drop=c.cond_drop, **kw)
     return Image2Audio(c.encoder, c.decoder, n_frames=c.n_frames, mel=c.mel, **kw)

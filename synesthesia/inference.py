@@ -149,7 +149,7 @@ def load_checkpoint(path, # see `find_checkpoint`
     config = _read_config(folder/'config.yaml')
     try: mel = MelSpec.load(folder/'mel.json')
     except (ValueError, TypeError, OSError) as e: raise CheckpointError(f'{folder/"mel.json"}: {e}') from None
-    model = build_model(config, _read_config(folder/'guide.yaml') if config.guide else None)
+    model = build_model(config, _read_config(folder/'guide.yaml') if config.guide else None, mel=mel)
     try: weights = load_file(folder/'model.safetensors')
     except Exception as e: raise CheckpointError(f'{folder/"model.safetensors"}: unreadable: {e}') from None
     try: model.load_state_dict(weights)

@@ -120,11 +120,11 @@ def resolve_channels_last(c: TrainConfig, device, precision: str) -> bool:
 def build_learner(c: TrainConfig, # the run's config
                   dls, # from `build_dls`
                   output_dir=None, # where log.csv and checkpoints/ go; None: neither is written
-                  model: nn.Module|None=None, # default: `build_model(c)`
+                  model: nn.Module|None=None, # default: `build_model(c, mel=dls.mel)`
                   cbs: list|None=None, # more callbacks
                  ) -> TrainLearner:
     "A `TrainLearner` for `c`: model, loss, metric, optimizer, and the callbacks listed above."
-    model = model if model is not None else build_model(c)
+    model = model if model is not None else build_model(c, mel=dls.mel)
     precision = resolve_precision(c, dls.device)
     cbs = list(cbs or [])
     if c.head == 'flow': cbs.append(FlowMatching())

@@ -277,6 +277,14 @@ def test_other_directions_and_heads_train_and_load(tmp_path, kw):
     header = (tmp_path/'run'/'log.csv').read_text().splitlines()[0]
     assert ('mel_db' in header) == (c.direction == 'img2audio' and c.head == 'deterministic')
 
+def test_a_pitch_aware_run_loads_with_its_convention(tmp_path):
+    "pitch_input: the encoder reads f0 from log-mels normalised by the run's statistics, and a checkpoint rebuilds it so."
+    learn = train(_tiny(tmp_path, epochs=1, pitch_input=True), tmp_path/'run', progress=False, device='cpu')
+    ck = load_checkpoint(tmp_path/'run', 'last', device='cpu')
+    assert ck.model.encoder.pitch.mel == ck.mel == learn.dls.mel and ck.mel.std != 1.
+    x = torch.randn(2, 1, 64, 126)
+    with torch.no_grad(): torch.testing.assert_close(ck.model(x), learn.model.cpu().eval()(x))
+
 def test_digits_source(tmp_path):
     from synesthesia.core import data_root
     if not (data_root()/'fsdd'/'recordings').is_dir(): pytest.skip('the digits data is not in $SYNESTHESIA_DATA')
