@@ -55,8 +55,10 @@ BETWEEN_BARS = {'audio2img': dict(hue_within_10deg=0.90), 'img2audio': dict(pitc
 PITCH_GRID = {'compositional': 0.25, 'between_notes': 0.1}
 # the image->audio default with the harmonic mel decoder (notebook 02) and its f0 supervision (notebook 05c)
 HARMONIC = dict(model=CONFIGS['img2audio']['model'] | dict(decoder='harmonic'), f0_weight=1.)
-# the audio->image default with the pitch-aware encoder (notebook 03, config key pitch_input)
-PITCH = dict(model=CONFIGS['audio2img']['model'] | dict(pitch=True))
+# the audio->image default with the pitch-aware encoder (notebook 03, config key pitch_input), trained twice as long:
+# at the default's 8 epochs its hue was as good (99.2% within 10 degrees on the compositional split, 99.4% between the
+# keys) but its shape fell short of the 95% bar (93.6% compositional; this bench, commit 33ee641)
+PITCH = dict(model=CONFIGS['audio2img']['model'] | dict(pitch=True), epochs=16)
 
 def _value(r, k): return r[k]['value'] if isinstance(r[k], dict) else r[k]
 
