@@ -19,7 +19,8 @@ beside what the probe heard). Pitch is read on a 10-cent grid between the notes,
 probe's quarter-tone grid cannot tell 25 cents from 24.9), and on its quarter-tone grid on the compositional split.
 `--only harmonic` trains and scores only the harmonic rows, into the last run's synthetic part; `--splits` picks the splits.
 Audio->image is trained twice too: the default, and with the pitch-aware encoder (notebook 03, `pitch_input`), which
-hears the f0 read by harmonic combs beside what its CNN hears (`learned_pitch`; `--only pitch` runs only these rows).
+hears the f0 read by harmonic combs beside what its CNN hears, trained 16 epochs (`learned_pitch`; `--only pitch` runs
+only these rows).
 
 Digits, leave one speaker out (`synesthesia.generalisation.leave_one_speaker_out`): for each of the five voices, the
 digits config of each direction trained on the other four (configs/digits_audio2img.yaml, digits_img2audio.yaml with

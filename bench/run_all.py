@@ -44,10 +44,12 @@ def src(r): return f"{cmd(r)} (commit {r['commit'][:7]}{'+dirty' if r['commit'].
 
 def parts_src(r):
     "Where each part of a result built up by several runs comes from (their `provenance`), or the whole's `src`."
-    found = [(f'{part} {split}{row}'.replace('_', ' ').strip(), p) for part, split, row, p in _provenances(r)]
-    if not found: return src(r)
+    by = {}  # each run, and what it measured
+    for part, split, row, p in _provenances(r): by.setdefault(src(p), []).append(f'{part} {split}{row}'.replace('_', ' ').strip())
+    if not by: return src(r)
     older = [part for part in ('synthetic', 'digits') if part in r and 'provenance' not in r[part]]
-    return '; '.join([f'{what}: {src(p)}' for what, p in found] + [f'{part}: an earlier run, whose command was not recorded' for part in older])
+    return ('; '.join([f"{' and '.join(what)}: {run}" for run, what in by.items()]
+                      + [f'the rest of {part}: an earlier run, whose command was not recorded' for part in older]) + '.')
 
 def _provenances(r):
     for part in ('synthetic', 'digits'):
@@ -56,7 +58,7 @@ def _provenances(r):
         for split, v in x.items():
             for d, m in (v.items() if isinstance(v, dict) else []):
                 for row, rv in (m.items() if isinstance(m, dict) else []):
-                    if isinstance(rv, dict) and 'provenance' in rv: yield part, split, f', {d} {row}', rv['provenance']
+                    if isinstance(rv, dict) and 'provenance' in rv: yield part, split, f' {d} ({row})', rv['provenance']
 
 DIRECTION_NAMES = {'audio2img': 'audio → image', 'img2audio': 'image → audio'}
 SYNTH_KEYS = {'audio2img': [('hue_within_15deg', 'hue within 15°'), ('shape_acc', 'shape'), ('stripes_exact', 'stripes exact')],
