@@ -102,16 +102,15 @@ def translate(model: nn.Module, # an `Audio2Image`
 PITCH_FEATURES = ('log2 f0 - log2 C4', 'cos pitch class', 'sin pitch class', 'voiced share')
 
 class PitchFeatures(nn.Module):
-    """A sound's pitch, read by `HarmonicBank.read_f0` from its normalised log-mel in the convention `mel`: the median
-    of the f0s of its voiced frames (a comb fits with cosine >= `voiced`) within 10 dB of its loudest and above the
-    convention's floor (`log_offset`), as
-    `PITCH_FEATURES`; every frame's f0 where none is voiced. No weights, and no gradient."""
+    """A sound's pitch as `PITCH_FEATURES`, read by `HarmonicBank.read_f0` from its normalised log-mel in the
+    convention `mel`: the median f0 of its voiced frames (a comb fits with cosine >= `voiced`) within 10 dB of its
+    loudest and above the convention's floor (`log_offset`), or of all its frames where none is. No weights."""
     def __init__(self, mel: MelSpec, # the convention of the input, its statistics fitted (`MelSpec.fit_stats`)
                  voiced: float=0.5):
         super().__init__()
-        if (mel.mean, mel.std) == (0., 1.):
-            raise ValueError('PitchFeatures reads log-mels normalised by their statistics, and this convention has '
-                             'none (mean=0, std=1): pass one fitted on the training sounds (MelSpec.fit_stats)')
+        if mel is None or (mel.mean, mel.std) == (0., 1.):
+            raise ValueError(f'PitchFeatures reads log-mels normalised by their statistics; mel={mel!r} has none: '
+                             'pass the convention fitted on the training sounds (MelSpec.fit_stats)')
         self.mel, self.voiced, self.bank = mel, voiced, HarmonicBank(mel)
 
     @torch.no_grad()
