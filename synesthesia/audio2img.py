@@ -117,7 +117,7 @@ class PitchFeatures(nn.Module):
     def forward(self, x: torch.Tensor, # `(b, 1, n_mels, frames)` normalised log-mels
                 lengths: torch.Tensor|None=None, # valid frames of each item
                ) -> torch.Tensor: # `(b, 4)`
-        power = (self.mel.denormalize(x[:, 0].float()).exp() - self.mel.log_offset).clamp_min(0)
+        power = self.mel.to_power(x[:, 0].float())
         lf, fit = self.bank.read_f0(power)
         pad = frame_mask(lengths, x.shape[-1], x.device)
         valid = torch.ones_like(fit, dtype=torch.bool) if pad is None else ~pad

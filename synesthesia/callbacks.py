@@ -225,7 +225,7 @@ class F0Supervision(Callback):
         if not self.training: return  # validation keeps the spectrogram loss alone, comparable across decoders
         dec, mel = unwrap(self.model).decoder, self.dls.mel
         with torch.no_grad():
-            power = (mel.denormalize(self.yb[0][:, 0].float()).exp() - mel.log_offset).clamp_min(0)
+            power = mel.to_power(self.yb[0][:, 0].float())
             target, fit = dec.bank.read_f0(power)
             loud = power.sum(1)
             on = (fit >= self.voiced) & (loud > 0.1*loud.amax(-1, keepdim=True))

@@ -50,7 +50,7 @@ def mel_to_audio(m: torch.Tensor, # normalised log-mel `(..., n_mels, frames)`, 
     if m.shape[-2] != mel.n_mels:
         raise ValueError(f'spectrogram has {m.shape[-2]} mel bands, the convention {mel.n_mels}')
     inv, gl = _inverse(mel, n_iter, m.device)
-    power = (mel.denormalize(m).exp() - mel.log_offset).clamp_min(0)
+    power = mel.to_power(m)
     flat = power.reshape(-1, *power.shape[-2:])
     if not len(flat): return m.new_zeros(*m.shape[:-2], (m.shape[-1] - 1)*mel.hop)  # no spectrograms, no sounds
     mag = inv(flat).sqrt()

@@ -293,6 +293,12 @@ def to_mel(self: MelSpec, wav: torch.Tensor) -> torch.Tensor:
     "Normalised log-mel spectrogram, `(..., samples)` -> `(..., n_mels, frames)`."
     return self.normalize(self.log_mel(wav))
 
+# %% ../nbs/01a_signals.ipynb #cfc0e4de
+@patch
+def to_power(self: MelSpec, m: torch.Tensor) -> torch.Tensor:
+    "The mel power spectrogram a normalised log-mel `m` stands for: `to_mel` undone, short of the STFT."
+    return (self.denormalize(m).exp() - self.log_offset).clamp_min(0)
+
 # %% ../nbs/01a_signals.ipynb #ef30d269
 @patch
 def with_stats(self: MelSpec, log_mels: torch.Tensor) -> MelSpec:
