@@ -44,7 +44,7 @@ from synth_quality import CONFIGS, TRAIN_SEED, VALID_SEED, EVAL_SEED, train, out
 import torch
 from synesthesia.world import SynthWorld, SYNTH_HOLDOUTS, held_out_combinations, probe_image
 from synesthesia.evaluation import PROBE_BARS, probe_report
-from synesthesia.img2audio import mel_to_audio
+from synesthesia.vocoder import mel_to_audio
 
 KEYS = {'audio2img': 'audio2image', 'img2audio': 'image2audio'}  # the result's names for the directions
 # as the shipped synth-img2audio is trained (notebook 06e): on the compositional split 16 epochs left timbre at 87.4%
@@ -99,7 +99,7 @@ def harmonic_split(holdout, a):
     wavs, f0 = [], []
     with torch.no_grad():
         for x in imgs.split(64):
-            wavs.append(mel_to_audio(model(x)[:, 0], learn.dls.mel, a.n_iter))
+            wavs.append(mel_to_audio(model(x)[:, 0], learn.dls.mel, n_iter=a.n_iter))
             f0.append(model.decoder.f0)  # the f0 the decoder played for these pictures, log2 Hz a frame
     res = probe_report(params, sounds=torch.cat(wavs), workers=a.workers, pitch_resolution=PITCH_GRID[holdout])
     res.update(info, f0_weight=HARMONIC['f0_weight'])

@@ -27,7 +27,8 @@ from synesthesia.data import MelCache, pair_dls
 from synesthesia.audio2img import Audio2Image, spectrogram_picture, chroma_picture, world_picture
 from synesthesia.heads import SharpMSE, Retrieval
 from synesthesia.callbacks import F0Supervision
-from synesthesia.img2audio import Image2Audio, I2A_MEL, mel_to_audio, spectrogram_sound, world_sound
+from synesthesia.img2audio import Image2Audio, I2A_MEL, spectrogram_sound, world_sound
+from synesthesia.vocoder import mel_to_audio
 
 from synesthesia.evaluation import PROBE_BARS as BARS, TRANSLATION_TOLERANCES as TOLS  # the bars and tolerances the pipeline reports too
 # The default configs: what `Audio2Image()` and `Image2Audio()` are, trained on this many items for this many epochs
@@ -105,7 +106,7 @@ def outputs(direction, learn, ev, n_iter):
                     'world_picture': torch.stack([world_picture(w) for w in wavs])}
             kind = 'img'
         else:
-            outs = {'learned': batched(lambda x: mel_to_audio(model(x)[:, 0], mel, n_iter), imgs),
+            outs = {'learned': batched(lambda x: mel_to_audio(model(x)[:, 0], mel, n_iter=n_iter), imgs),
                     'retrieval': Retrieval(model.encoder, tr.imgs, lambda i: tr.ds[i][0])(imgs),
                     'world_sound': torch.stack([world_sound(im) for im in imgs]),
                     'spectrogram_sound': torch.stack([spectrogram_sound(im) for im in imgs])}

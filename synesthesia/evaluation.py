@@ -15,6 +15,7 @@ from .signals import BadFileError, fit_length, picture_batch, save_audio, save_i
 from .world import probe_errors, probe_scores
 from .config import ConfigError, build_datasets, speakers
 from .inference import CheckpointError, load_checkpoint, translate_batch, is_flow
+from .vocoder import DEFAULT_VOCODER, check_vocoder, vocoder_record
 from .measures import frechet_distance, kid, fd_infinity, bootstrap_ci, summarize, paired_scores
 from .extractors import Extractor, random_image_net, random_audio_net, MFCCStats
 from .judges import digit_judge, digit_pictures, semantic_accuracy
@@ -172,6 +173,7 @@ def evaluate(checkpoint, # a run folder, its checkpoints/ or one epoch's folder
              judge_cache=None, device=None, guidance: float=1.,
              workers: int=1, # processes that make or read the test items, run the probes and the sound measures
              progress: bool=False, # progress bars for the slow parts
+             vocoder=None, # what plays the sounds: 'griffinlim', 'neural' or a saved vocoder (see `mel_to_audio`)
             ) -> tuple:
     "(metrics, files): every number for a checkpoint on its test items, and the sources, outputs and targets to write."
     t0, ck = time.time(), load_checkpoint(checkpoint, which, device)
@@ -181,13 +183,13 @@ def evaluate(checkpoint, # a run folder, its checkpoints/ or one epoch's folder
     items = [it for part in map_chunks(_read_items, parts, workers) for it in part]
     wavs, pics = torch.stack([w for w, _ in items]), torch.stack([p for _, p in items]).clamp(0, 1)
     src, tgt = (wavs, pics) if a2i else (pics, wavs)
-    out = translate_batch(ck, src, seed=seed, steps=steps, guidance=guidance, n_iter=n_iter)
+    out = translate_batch(ck, src, seed=seed, steps=steps, guidance=guidance, n_iter=n_iter, vocoder=vocoder)
     if not a2i: out = fit_length(out, tgt.shape[-1])
     m = dict(checkpoint=str(ck.path), epoch=ck.meta.get('epoch'), direction=c.direction, head=c.head, encoder=c.encoder,
              decoder=c.decoder, data=kind, n=len(idx), seed=seed, sr=c.mel.sr, dur=c.dur, img_size=c.img_size,
              mel=ck.mel.to_dict())
     if is_flow(ck.model): m.update(flow_steps=steps, flow_guidance=guidance)
-    if not a2i: m.update(griffin_lim_rounds=n_iter)
+    if not a2i: m.update(vocoder_record(vocoder, ck.mel, n_iter))
     slow = dict(seed=seed, workers=workers, progress=progress)
     if kind in ('synthetic', 'folder'): m['paired'] = paired_scores(tgt, out, c.mel.sr, **slow)
     if kind == 'synthetic':
@@ -196,7 +198,8 @@ def evaluate(checkpoint, # a run folder, its checkpoints/ or one epoch's folder
     m['distribution'] = _distributions(m, kind, ds, idx, a2i, out, wavs, tgt, c, seed, judge_cache)
     if is_flow(ck.model):
         k = min(len(src), 32)
-        draw = lambda j: translate_batch(ck, src[:k], seed=seed + 1 + j, steps=steps, guidance=guidance, n_iter=n_iter)
+        draw = lambda j: translate_batch(ck, src[:k], seed=seed + 1 + j, steps=steps, guidance=guidance,
+                                         n_iter=n_iter, vocoder=vocoder)
         many = torch.stack([draw(j) for j in range(draws)], 1)
         m['diversity'] = diversity(many if a2i else fit_length(many, tgt.shape[-1]), seed=seed)
     m['seconds'] = round(time.time() - t0, 1)
@@ -337,6 +340,8 @@ def _parser() -> argparse.ArgumentParser:
     arg('--guidance', type=float, default=1.,
         help="the flow head's classifier-free guidance weight (1: none; more needs a flow trained with cond_drop)")
     arg('--griffin_lim', type=int, default=32, help='Griffin-Lim rounds for sounds')
+    arg('--vocoder', default=None, help="what plays sounds: 'griffinlim', 'neural' (the shipped vocoder), or a "
+                                        f"saved vocoder's .safetensors file (default: {DEFAULT_VOCODER})")
     arg('--judge_cache', help='folder of trained digit judges (default: judges/ in the cache folder, '
                            '$SYNESTHESIA_CACHE or ~/.cache/synesthesia)')
     arg('--device', help="'cpu', 'cuda', 'cuda:N' or 'mps' (default: the best there is)")
@@ -353,6 +358,9 @@ def _refusal(a) -> str|None:
         earlier = (out/'metrics.json').exists()
         return (f'{out}: not empty{" (it holds an earlier report)" if earlier else ""}; choose a new --output_dir'
                 + (' or pass --overwrite' if earlier else ''))
+    try: check_vocoder(a.vocoder)
+    except ValueError:
+        return f"--vocoder {a.vocoder}: expected 'griffinlim', 'neural' or a saved vocoder's .safetensors file"
     return None
 
 def main(argv: list|None=None) -> int:
@@ -363,7 +371,7 @@ def main(argv: list|None=None) -> int:
         return 2
     try:
         m, files = evaluate(a.checkpoint, a.data_dir, a.n, a.which, a.seed, a.draws, a.steps, a.griffin_lim,
-                            a.judge_cache, a.device, a.guidance, a.workers, progress=True)
+                            a.judge_cache, a.device, a.guidance, a.workers, progress=True, vocoder=a.vocoder)
         page = write_report(m, files, a.output_dir, overwrite=a.overwrite)
     except (ConfigError, CheckpointError, BadFileError, FileNotFoundError, FileExistsError, ValueError) as e:
         print(f'synesthesia_evaluate: error: {e}', file=sys.stderr)

@@ -22,42 +22,61 @@ from .backbones import create, REGISTRY
 from .heads import FlowTranslator, cnn_width
 
 # %% auto #0
-__all__ = ['GL_CHUNK', 'I2A_MEL', 'mel_to_audio', 'spectrogram_sound', 'world_sound', 'Image2Audio', 'sonify', 'Image2AudioFlow']
+__all__ = ['GL_CHUNK', 'I2A_MEL', 'mel_magnitude', 'griffin_lim', 'spectrogram_sound', 'world_sound', 'Image2Audio', 'sonify',
+           'Image2AudioFlow']
 
 # %% ../nbs/04_img2audio.ipynb #1271d1ea
 GL_CHUNK = 8  # sounds per Griffin-Lim call on a CPU
-_INVERSE = {}  # (spectral settings, n_iter, device) -> (InverseMelScale, GriffinLim), built once each
+_INVERSE = {}  # (spectral settings, device) -> InverseMelScale, and (n_fft, hop, n_iter, device) -> GriffinLim
 
-def _inverse(mel: MelSpec, n_iter: int, device):
-    key = (tuple(mel.spectral.items()), n_iter, str(device))
+def _inverse(mel: MelSpec, device):
+    key = (tuple(mel.spectral.items()), str(device))
     if key not in _INVERSE:
-        inv = torchaudio.transforms.InverseMelScale(n_stft=mel.n_fft//2 + 1, n_mels=mel.n_mels, sample_rate=mel.sr,
-                                                    f_min=mel.f_min, f_max=mel.f_max, norm='slaney', mel_scale='slaney')
-        gl = torchaudio.transforms.GriffinLim(n_fft=mel.n_fft, hop_length=mel.hop, power=1., n_iter=n_iter,
-                                              rand_init=False)
-        _INVERSE[key] = inv.to(device), gl.to(device)
+        _INVERSE[key] = torchaudio.transforms.InverseMelScale(
+            n_stft=mel.n_fft//2 + 1, n_mels=mel.n_mels, sample_rate=mel.sr, f_min=mel.f_min, f_max=mel.f_max,
+            norm='slaney', mel_scale='slaney').to(device)
     return _INVERSE[key]
 
+def _griffin_lim(mel: MelSpec, n_iter: int, device):
+    key = (mel.n_fft, mel.hop, n_iter, str(device))
+    if key not in _INVERSE:
+        _INVERSE[key] = torchaudio.transforms.GriffinLim(n_fft=mel.n_fft, hop_length=mel.hop, power=1., n_iter=n_iter,
+                                                         rand_init=False).to(device)
+    return _INVERSE[key]
+
+
 # %% ../nbs/04_img2audio.ipynb #86474018
-def mel_to_audio(m: torch.Tensor, # normalised log-mel `(..., n_mels, frames)`, as `mel.to_mel` makes it
-                 mel: MelSpec, # the convention it was made with
-                 n_iter: int=32, # Griffin-Lim rounds
-                ) -> torch.Tensor:
-    "A waveform `(..., (frames - 1)*hop)` whose log-mel spectrogram is close to `m`: `InverseMelScale`, Griffin-Lim."
-    if not (isinstance(n_iter, int) and n_iter >= 1):
-        raise ValueError(f'n_iter={n_iter!r}: expected a positive number of Griffin-Lim rounds')
+def mel_magnitude(m: torch.Tensor, # normalised log-mel `(..., n_mels, frames)`, as `mel.to_mel` makes it
+                  mel: MelSpec, # the convention it was made with
+                 ) -> torch.Tensor:
+    "The linear-frequency STFT magnitude `(..., n_fft//2 + 1, frames)` whose mel bands best match `m` (least squares)."
     m = torch.as_tensor(m, dtype=torch.float32)
+    if m.ndim < 2: raise ValueError(f'spectrogram of shape {tuple(m.shape)}: expected (..., n_mels, frames)')
     if m.shape[-2] != mel.n_mels:
         raise ValueError(f'spectrogram has {m.shape[-2]} mel bands, the convention {mel.n_mels}')
-    inv, gl = _inverse(mel, n_iter, m.device)
     power = mel.to_power(m)
     flat = power.reshape(-1, *power.shape[-2:])
-    if not len(flat): return m.new_zeros(*m.shape[:-2], (m.shape[-1] - 1)*mel.hop)  # no spectrograms, no sounds
-    mag = inv(flat).sqrt()
+    if not len(flat): return m.new_zeros(*m.shape[:-2], mel.n_fft//2 + 1, m.shape[-1])
+    return _inverse(mel, m.device)(flat).sqrt().reshape(*m.shape[:-2], -1, m.shape[-1])
+
+
+# %% ../nbs/04_img2audio.ipynb #5341414d
+def griffin_lim(m: torch.Tensor, # normalised log-mel `(..., n_mels, frames)`, as `mel.to_mel` makes it
+                mel: MelSpec, # the convention it was made with
+                n_iter: int=32, # Griffin-Lim rounds
+               ) -> torch.Tensor:
+    "A waveform `(..., (frames - 1)*hop)` whose log-mel spectrogram is close to `m`: `mel_magnitude`, Griffin-Lim."
+    if not (isinstance(n_iter, int) and n_iter >= 1):
+        raise ValueError(f'n_iter={n_iter!r}: expected a positive number of Griffin-Lim rounds')
+    mag = mel_magnitude(m, mel)
+    flat = mag.reshape(-1, *mag.shape[-2:])
+    if not len(flat): return mag.new_zeros(*mag.shape[:-2], (mag.shape[-1] - 1)*mel.hop)  # no spectrograms, no sounds
+    gl = _griffin_lim(mel, n_iter, mag.device)
     # On a CPU, Griffin-Lim a few sounds at a time: the STFTs of 64 at once fall out of its caches (8: 0.65x the time)
-    k = GL_CHUNK if mag.device.type == 'cpu' else len(mag)
-    wav = torch.cat([gl(mag[lo:lo + k]) for lo in range(0, len(mag), k)])
-    return wav.reshape(*m.shape[:-2], -1)  # centred frames: (frames - 1)*hop samples
+    k = GL_CHUNK if mag.device.type == 'cpu' else len(flat)
+    wav = torch.cat([gl(flat[lo:lo + k]) for lo in range(0, len(flat), k)])
+    return wav.reshape(*mag.shape[:-2], -1)  # centred frames: (frames - 1)*hop samples
+
 
 # %% ../nbs/04_img2audio.ipynb #13e57086
 I2A_MEL = MelSpec(n_mels=160, f_max=5000.)  # image -> audio: bands about one FFT bin wide at the bottom, for timbre
@@ -125,6 +144,7 @@ def sonify(model: nn.Module, # an `Image2Audio`
            mel: MelSpec, # the convention the model was trained with (its statistics included)
            size: int=64, # side the model expects (files are cropped to a square and resized)
            n_iter: int=32, # Griffin-Lim rounds
+           vocoder=None, # None: Griffin-Lim; or any `(m, mel) -> waveform`, such as a `Vocoder` (notebook 04b)
           ) -> torch.Tensor:
     "The sound `model` makes of `image`: its spectrogram, turned into a waveform at `mel.sr`."
     if isinstance(image, (str, Path)): img = load_image(image, size)
@@ -134,7 +154,7 @@ def sonify(model: nn.Module, # an `Image2Audio`
     dev = next(model.parameters()).device
     model.eval()
     with torch.no_grad(): m = model(img.to(dev)[None])[0, 0]
-    return mel_to_audio(m, mel, n_iter).cpu()
+    return (griffin_lim(m, mel, n_iter) if vocoder is None else vocoder(m, mel)).cpu()
 
 # %% ../nbs/04_img2audio.ipynb #09569e54
 def Image2AudioFlow(encoder: str='cnn', # name of an `image_encoder` in the registry

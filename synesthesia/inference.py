@@ -15,7 +15,7 @@ from safetensors.torch import load_file, save_file
 from .core import get_device
 from .signals import MelSpec, picture_batch, sound_batch
 from .backbones import n_params
-from .img2audio import mel_to_audio
+from .vocoder import mel_to_audio
 from .config import TrainConfig, ConfigError, make_config, read_yaml, save_config, build_model
 
 # %% auto #0
@@ -182,6 +182,7 @@ def translate_batch(ck: Checkpoint, # from `load_checkpoint` (model, config, mel
                     steps: int=16, # the flow head's Euler steps
                     guidance: float=1., # the flow head's classifier-free guidance weight (1: none)
                     n_iter: int=32, # Griffin-Lim rounds for sounds
+                    vocoder=None, # what plays sounds: 'griffinlim', 'neural', a saved vocoder (`mel_to_audio`)
                    ) -> torch.Tensor:
     "Outputs of a trained translator for raw sources: pictures `(b, 3, s, s)`, or waveforms `(b, samples)`."
     model, c, mel = ck.model.eval(), ck.config, ck.mel
@@ -192,6 +193,6 @@ def translate_batch(ck: Checkpoint, # from `load_checkpoint` (model, config, mel
         for k, lo in enumerate(range(0, len(src), bs)):
             x = model_inputs(ck, src[lo:lo + bs])
             y = model.sample(x, steps=steps, seed=seed*100003 + k, guidance=guidance) if is_flow(model) else model(x)
-            if c.direction == 'img2audio': y = mel_to_audio(y[:, 0], mel, n_iter)
+            if c.direction == 'img2audio': y = mel_to_audio(y[:, 0], mel, vocoder, n_iter)
             outs.append(y.float().cpu())
     return torch.cat(outs)

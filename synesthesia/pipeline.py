@@ -17,6 +17,7 @@ from .config import TrainConfig, ConfigError, load_config, config_dict, parse_se
 from .inference import CheckpointError
 from .training import train, build_caches
 from .evaluation import evaluate, write_report, headline, PROBE_BARS
+from .vocoder import check_vocoder
 from .hub import bar_report
 from .viz import show_translations, plot_log, png_bytes, data_uri
 
@@ -134,10 +135,10 @@ def _train_run(d: str, c: TrainConfig, out: Path, resume: bool, device, progress
     train(c, run, resume=resume and (run/'checkpoints'/'last').exists(), device=device, progress=progress)
     return dict(config=config_dict(c), run=str(run), train_seconds=round(time.time() - t, 1))
 
-def _evaluate_run(d: str, out: Path, n_eval: int|None, device, workers: int, progress: bool) -> dict:
+def _evaluate_run(d: str, out: Path, n_eval: int|None, device, workers: int, progress: bool, vocoder=None) -> dict:
     "Evaluate the run of direction `d` into `out/d`; its headline, bars, curves and four translations."
     run, rep, t = out/'runs'/d, out/d, time.time()
-    m, files = evaluate(run, n=n_eval, device=device, workers=workers, progress=progress)
+    m, files = evaluate(run, n=n_eval, device=device, workers=workers, progress=progress, vocoder=vocoder)
     write_report(m, files, rep, overwrite=True)
     four = {k: files[k][:4] for k in ('sources', 'outputs', 'targets', 'names')}
     return dict(report=str(rep/'report.html'), epoch=m['epoch'], n_eval=m['n'], headline=dict(headline(m)),
@@ -228,6 +229,7 @@ def run_pipeline(data: str='synthetic', # 'synthetic', 'digits', or a folder wit
                  overwrite: bool=False, # replace an earlier pipeline in `output_dir`
                  progress: bool=True, # progress bars
                  quiet: bool=False, # no step messages
+                 vocoder=None, # what plays the image->audio sounds: 'griffinlim', 'neural' or a saved vocoder
                 ) -> dict:
     "Data -> train both translators -> evaluate both -> one report. Returns what `pipeline.json` holds."
     t_start, out = time.time(), Path(output_dir)
@@ -246,7 +248,7 @@ def run_pipeline(data: str='synthetic', # 'synthetic', 'digits', or a folder wit
         steps[f'train_{d}'] = runs[d]['train_seconds']
     for k, d in enumerate(cfgs, 2 + len(cfgs)):
         _say(f'[{k}/{n_steps}] evaluate {d} on {n_eval or "all"} test items -> {out/d}', quiet)
-        runs[d] |= _evaluate_run(d, out, n_eval, device, workers, progress)
+        runs[d] |= _evaluate_run(d, out, n_eval, device, workers, progress, vocoder)
         steps[f'evaluate_{d}'] = runs[d]['evaluate_seconds']
     result = dict(data=data, data_about=about, val=val, quick=quick, output_dir=str(out), device=str(device),
                   directions=runs, seconds=round(time.time() - t_start, 1), steps=steps)
@@ -278,6 +280,8 @@ def _parser() -> argparse.ArgumentParser:
     add('--resume', action='store_true', help='continue the pipeline in --output_dir from its last checkpoints')
     add('--overwrite', action='store_true', help='replace the pipeline in --output_dir')
     add('--no_bar', action='store_true', help='no progress bars (for logs)')
+    add('--vocoder', help="what plays the image->audio sounds: 'griffinlim', 'neural' (the shipped vocoder), or "
+                         "a saved vocoder's .safetensors file (default: synesthesia.vocoder.DEFAULT_VOCODER)")
     return ap
 
 # %% ../nbs/08_pipeline.ipynb #57274852
@@ -287,12 +291,14 @@ def main(argv: list|None=None) -> int:
     try:
         if a.n_eval is not None and a.n_eval < 1:
             raise ConfigError(f'--n_eval {a.n_eval}: expected a positive number of items')
+        try: check_vocoder(a.vocoder)
+        except ValueError as e: raise ConfigError(f'--vocoder: {e}') from None
         flags = dict(epochs=a.epochs, batch_size=a.batch_size, seed=a.seed)
         overrides = {k: v for k, v in flags.items() if v is not None} | parse_sets(a.set)
         dirs = DIRECTIONS if a.direction == 'both' else (a.direction,)
         configs = {k: v for k, v in (('audio2img', a.a2i_config), ('img2audio', a.i2a_config)) if v}
         run_pipeline(a.data_dir, a.output_dir, a.val_dir, a.quick, dirs, overrides, configs, a.n_eval, a.device,
-                     a.workers, a.resume, a.overwrite, progress=not a.no_bar)
+                     a.workers, a.resume, a.overwrite, progress=not a.no_bar, vocoder=a.vocoder)
     except (ConfigError, CheckpointError, BadFileError, FileNotFoundError, FileExistsError, NotADirectoryError) as e:
         print(f'synesthesia_pipeline: error: {e}', file=sys.stderr)
         return 2

@@ -16,7 +16,8 @@ from IPython.display import Audio
 
 from .core import DEFAULT_SR
 from .signals import MelSpec
-from .img2audio import mel_to_audio, spectrogram_sound
+from .img2audio import spectrogram_sound
+from .vocoder import mel_to_audio
 
 # %% auto #0
 __all__ = ['PANEL_PX', 'wav_bytes', 'as_sound', 'hear', 'show_wave', 'mel_db', 'show_mel', 'show_image', 'show', 'png_bytes',
@@ -55,12 +56,13 @@ def _kind(x) -> str:
 
 def as_sound(x, # a waveform `(samples,)`, a normalised log-mel `(n_mels, frames)` or a picture `(3, h, w)`
              mel: MelSpec=MelSpec(), # the convention: its statistics undo the normalisation, its rate is the sound's
+             vocoder=None, # what plays a spectrogram: 'griffinlim', 'neural' or a saved vocoder (`mel_to_audio`)
             ) -> torch.Tensor:
-    "What to play for `x`: a waveform as it is, a spectrogram through Griffin-Lim, a picture read as a spectrogram."
+    "What to play for `x`: a waveform as it is, a spectrogram through a vocoder, a picture read as a spectrogram."
     kind = _kind(x)
     x = torch.as_tensor(x).detach().float().cpu()
     if kind == 'sound': return x
-    if kind == 'mel': return mel_to_audio(x.reshape(x.shape[-2:]), mel)
+    if kind == 'mel': return mel_to_audio(x.reshape(x.shape[-2:]), mel, vocoder)
     return spectrogram_sound(x, mel.sr)
 
 # %% ../nbs/07a_visualization.ipynb #1019e1f9
@@ -69,10 +71,11 @@ def hear(x, # a waveform `(samples,)`; or a normalised log-mel `(n_mels, frames)
          normalize: bool=False, # bring the peak to full scale; else the sound keeps its level (scaled down if beyond)
          seconds: float|None=None, # play only the first `seconds` (short players keep static pages small)
          mel: MelSpec=MelSpec(), # the convention of a spectrogram, and the rate of what it and a picture become
+         vocoder=None, # what plays a spectrogram: 'griffinlim', 'neural' or a saved vocoder (`mel_to_audio`)
         ) -> Audio:
     "A player, as 16-bit PCM WAV: shows in Jupyter, JupyterLab, Colab, VS Code and on static pages."
     sr = mel.sr if sr is None or _kind(x) != 'sound' else sr
-    w = _mono(as_sound(x, mel))
+    w = _mono(as_sound(x, mel, vocoder))
     if seconds is not None: w = w[:max(1, round(seconds*sr))]
     peak = float(np.abs(w).max())
     if peak > 1 or (normalize and peak > 0): w = w*(0.99/peak)

@@ -19,7 +19,7 @@ from .world import (SynthParams, synth_audio, synth_image, MIDI_RANGE, PITCH_CLA
                                LOUDNESS_RANGE, OCTAVE_LIGHTNESS, STRIPE_COUNTS, SIZE_RANGE)
 from .inference import Checkpoint, model_inputs, translate_batch
 from .hub import load_pretrained
-from .img2audio import mel_to_audio
+from .vocoder import mel_to_audio
 from .viz import View, panel
 
 # %% auto #0
@@ -32,12 +32,14 @@ def as_translator(model, # a `Checkpoint`, or a function from one source to one 
                   direction: str, # 'audio2img' or 'img2audio': what the caller needs
                   seed: int=0, # a flow head's starting noise
                   steps: int=16, # a flow head's Euler steps
+                  vocoder=None, # what plays sounds: 'griffinlim', 'neural' or a saved vocoder (`mel_to_audio`)
                  ):
     "A function from one source (a waveform or a `(3, h, w)` picture) to one output."
     if isinstance(model, Checkpoint):
         if model.config.direction != direction:
             raise ValueError(f'{model.path}: an {model.config.direction} checkpoint, and {direction} is needed here')
-        return lambda x: translate_batch(model, torch.as_tensor(x)[None], seed=seed, steps=steps)[0]
+        return lambda x: translate_batch(model, torch.as_tensor(x)[None], seed=seed, steps=steps,
+                                           vocoder=vocoder)[0]
     if callable(model): return model
     raise TypeError(f'expected a Checkpoint or a function of one item, got {type(model).__name__}')
 
@@ -193,10 +195,11 @@ def _picture_controls() -> dict:
 # %% ../nbs/07b_widgets.ipynb #3a234e7a
 def picture_explorer(i2a=None, # image->audio `Checkpoint`, or function of a picture; None: `load_pretrained`'s
                      play: bool|float=True, # the players (a number: only that many seconds)
+                     vocoder=None, # what plays sounds: 'griffinlim', 'neural' or a saved vocoder (`mel_to_audio`)
                     ) -> Explorer:
     "Controls draw a picture of the synthetic world; the translator plays it, beside the sound the world pairs with it."
     i2a = load_pretrained('synth-img2audio') if i2a is None else i2a
-    f = as_translator(i2a, 'img2audio')
+    f = as_translator(i2a, 'img2audio', vocoder=vocoder)
     mel, side = _i2a_io(i2a)
     def compute(hue, lightness, shape, stripes, size, play):
         p = picture_params(hue, lightness, shape, stripes, size)
@@ -212,7 +215,9 @@ def picture_explorer(i2a=None, # image->audio `Checkpoint`, or function of a pic
 def translate_file(path, # a sound or picture file
                    a2i=None, # audio->image translator (`Checkpoint` or function), for sounds
                    i2a=None, # image->audio translator, for pictures
-                   play: bool|float=True) -> Translation:
+                   play: bool|float=True,
+                   vocoder=None, # what plays sounds: 'griffinlim', 'neural' or a saved vocoder (`mel_to_audio`)
+                  ) -> Translation:
     "The translation of a sound or picture file, by its suffix."
     path = Path(path)
     ext = path.suffix.lower()
@@ -227,7 +232,7 @@ def translate_file(path, # a sound or picture file
         if i2a is None: raise ValueError(f'{path.name}: a picture, and no image->audio translator was given')
         mel, side = _i2a_io(i2a)
         src = load_image(path, side)
-        out = as_translator(i2a, 'img2audio')(src)
+        out = as_translator(i2a, 'img2audio', vocoder=vocoder)(src)
         return Translation(src, out, None, View([[panel(src, path.name), panel(out, 'translation', mel, play)]],
                                                 header=['picture', 'sound']))
     raise BadFileError(path, f'has an unsupported type {ext!r}; expected a sound {AUDIO_EXTS} or a picture '
@@ -242,8 +247,8 @@ def uploaded_files(value) -> list:
 # %% ../nbs/07b_widgets.ipynb #71f739a1
 class UploadExplorer(_Widget):
     "Upload a sound or a picture; see and hear its translation, or a message naming what is wrong with the file."
-    def __init__(self, a2i=None, i2a=None, play: bool|float=True):
-        self.a2i, self.i2a, self.play = a2i, i2a, play
+    def __init__(self, a2i=None, i2a=None, play: bool|float=True, vocoder=None):
+        self.a2i, self.i2a, self.play, self.vocoder = a2i, i2a, play, vocoder
         self.upload = W.FileUpload(accept=','.join(AUDIO_EXTS + IMAGE_EXTS), multiple=False,
                                    description='sound or picture')
         self.out, self.result, self.error = W.Output(), None, None
@@ -256,7 +261,7 @@ class UploadExplorer(_Widget):
             with tempfile.TemporaryDirectory() as d:
                 f = Path(d)/Path(name).name
                 f.write_bytes(data)
-                try: self.result = translate_file(f, self.a2i, self.i2a, self.play)
+                try: self.result = translate_file(f, self.a2i, self.i2a, self.play, self.vocoder)
                 except (BadFileError, ValueError, FileNotFoundError) as e: self.error = str(e)
             refusal = HTML(f'<p style="color:#b00">{html.escape(self.error)}</p>') if self.error is not None else None
             _show_in(self.out, self.result.view if self.error is None else refusal)
@@ -264,13 +269,13 @@ class UploadExplorer(_Widget):
     def static(self, paths: list, # sound or picture files
                play: bool|float=1.) -> View:
         "The translations of `paths`, stacked: what the widget shows for each, for a page where no Python runs."
-        views = [translate_file(p, self.a2i, self.i2a, play).view for p in paths]
+        views = [translate_file(p, self.a2i, self.i2a, play, self.vocoder).view for p in paths]
         return View([r for v in views for r in v.rows])
 
-def upload_explorer(a2i=None, i2a=None, play: bool|float=True) -> UploadExplorer:
-    "A widget that translates a file the user uploads: a sound with `a2i`, a picture with `i2a`."
+def upload_explorer(a2i=None, i2a=None, play: bool|float=True, vocoder=None) -> UploadExplorer:
+    "A widget that translates a file the user uploads: a sound with `a2i`, a picture with `i2a` (played by `vocoder`)."
     if a2i is None and i2a is None: raise ValueError('give at least one translator: a2i for sounds, i2a for pictures')
-    return UploadExplorer(a2i, i2a, play)
+    return UploadExplorer(a2i, i2a, play, vocoder)
 
 # %% ../nbs/07b_widgets.ipynb #4ef3bd6c
 def latent_walk(ck: Checkpoint, # a trained translator
@@ -278,6 +283,7 @@ def latent_walk(ck: Checkpoint, # a trained translator
                 ts=(0., 0.25, 0.5, 0.75, 1.), # mixing weights of `b`
                 seed: int=0, steps: int=16, # a flow head's noise and Euler steps
                 n_iter: int=32, # Griffin-Lim rounds for sounds
+                vocoder=None, # what plays sounds: 'griffinlim', 'neural' or a saved vocoder (`mel_to_audio`)
                ) -> torch.Tensor:
     "The outputs decoded from the latents `(1 - t) z_a + t z_b`, one per t: pictures `(n, 3, s, s)` or waveforms."
     model = ck.model.eval()
@@ -292,12 +298,14 @@ def latent_walk(ck: Checkpoint, # a trained translator
             guide = lambda i: None if g is None else lerp(g)[i:i + 1]
             y = torch.cat([model.draw(lerp(z)[i:i + 1], guide(i), steps, seed) for i in range(len(t))])
         else: y = model.decoder(lerp(z))
-        if ck.config.direction == 'img2audio': y = mel_to_audio(y[:, 0], ck.mel, n_iter)
+        if ck.config.direction == 'img2audio': y = mel_to_audio(y[:, 0], ck.mel, vocoder, n_iter)
     return y.float().cpu()
 
 # %% ../nbs/07b_widgets.ipynb #1ca69274
 def walk_explorer(ck: Checkpoint, a, b, # a translator and two sources
-                  play: bool|float=True) -> Explorer:
+                  play: bool|float=True,
+                  vocoder=None, # what plays sounds: 'griffinlim', 'neural' or a saved vocoder (`mel_to_audio`)
+                 ) -> Explorer:
     "A slider from source `a` to source `b`: the output decoded from the mixed latent, beside the plain mix of the two."
     mel = _sound_mel(ck)
     a, b = torch.as_tensor(a).float(), torch.as_tensor(b).float()
@@ -305,7 +313,7 @@ def walk_explorer(ck: Checkpoint, a, b, # a translator and two sources
     @functools.lru_cache
     def end_panels(play): return panel(a, 'a', mel, play), panel(b, 'b', mel, play)  # the same at every t: drawn once
     def compute(t, play):
-        out = latent_walk(ck, a, b, (t,))[0]
+        out = latent_walk(ck, a, b, (t,), vocoder=vocoder)[0]
         mix = (1 - t)*a + t*b
         ends = end_panels(play)
         row = [ends[0], panel(mix, f'{1 - t:.0%} a + {t:.0%} b, mixed', mel, play),
@@ -315,8 +323,10 @@ def walk_explorer(ck: Checkpoint, a, b, # a translator and two sources
     return Explorer(dict(t=slider), compute, 'latent walk', play)
 
 def walk_strip(ck: Checkpoint, a, b, n: int=6, # a translator, two sources, and the number of steps shown
-               play: bool|float=True) -> View:
+               play: bool|float=True,
+               vocoder=None, # what plays sounds: 'griffinlim', 'neural' or a saved vocoder (`mel_to_audio`)
+              ) -> View:
     "The walk from `a` to `b` in `n` steps as one row: what `walk_explorer` shows as its slider moves, for a page."
     ts = np.linspace(0, 1, n).tolist()
     mel = _sound_mel(ck)
-    return View([[panel(y, f't = {t:.2f}', mel, play) for t, y in zip(ts, latent_walk(ck, a, b, ts))]])
+    return View([[panel(y, f't = {t:.2f}', mel, play) for t, y in zip(ts, latent_walk(ck, a, b, ts, vocoder=vocoder))]])

@@ -40,9 +40,19 @@ def test_image_to_audio_report_has_sounds_and_audio_measures(runs, tmp_path):
     assert main(['--checkpoint', str(runs/'i2a'), '--output_dir', str(tmp_path/'r'), '--n', '12', '--griffin_lim', '4']) == 0
     m = json.loads((tmp_path/'r'/'metrics.json').read_text())
     assert {'coherence', 'spectral_convergence', 'lsd_db', 'mr_stft', 'mfcc_mcd_db'} <= set(m['paired'])
-    assert 0 < m['paired']['coherence']['floor'] < 0.1 and m['griffin_lim_rounds'] == 4
+    assert 0 < m['paired']['coherence']['floor'] < 0.1 and m['griffin_lim_rounds'] == 4 and m['vocoder'] == 'griffinlim'
     assert {'pitch_within_25c', 'timbre_acc', 'tempo_within_5pct'} <= set(m['probes'])
     assert len(list((tmp_path/'r'/'outputs').glob('*.wav'))) == 12
+
+
+def test_sounds_play_through_the_vocoder_chosen(runs, tmp_path, capsys):
+    from synesthesia.vocoder import Vocoder, save_vocoder
+    voc = save_vocoder(Vocoder(start_rounds=2, dim=8, layers=1), tmp_path/'voc')
+    assert main(['--checkpoint', str(runs/'i2a'), '--output_dir', str(tmp_path/'r'), '--n', '4', '--vocoder', str(voc)]) == 0
+    m = json.loads((tmp_path/'r'/'metrics.json').read_text())
+    assert m['vocoder'] == str(voc) and 'griffin_lim_rounds' not in m
+    assert main(['--checkpoint', str(runs/'i2a'), '--output_dir', str(tmp_path/'w'), '--vocoder', 'wavenet']) == 2
+    assert "--vocoder wavenet: expected 'griffinlim', 'neural'" in capsys.readouterr().err and not (tmp_path/'w').exists()
 
 
 def test_refuses_to_overwrite_unless_told(runs, tmp_path, capsys):

@@ -4,7 +4,8 @@ import torch
 from synesthesia.backbones import REGISTRY
 from synesthesia.audio2img import Audio2Image
 from synesthesia.heads import Retrieval
-from synesthesia.img2audio import Image2Audio, mel_to_audio, I2A_MEL
+from synesthesia.img2audio import Image2Audio, I2A_MEL
+from synesthesia.vocoder import mel_to_audio
 
 def _check_grads(model, loss):
     loss.backward()
