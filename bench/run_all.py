@@ -30,7 +30,8 @@ BENCHES = {'probes': (['probes.py', '--n', '1000'], ['probes']),
            'pretrained_load': (['pretrained_load.py'], ['pretrained_load']),
            'digits_quality': (['digits_quality.py'], ['digits_quality']),
            'digits_generative': (['digits_generative.py'], ['digits_generative']),
-           'generalisation': (['generalisation.py'], ['generalisation'])}
+           'generalisation': (['generalisation.py'], ['generalisation']),
+           'vocoder': (['vocoder.py'], ['vocoder'])}
 GPU_BENCHES = {'train_speed_gpu': (['train_speed.py', '--device', 'cuda'], ['train_gpu']),
                'latency_gpu': (['latency.py', '--device', 'cuda'], ['latency_gpu'])}
 
@@ -136,6 +137,41 @@ def generalisation_table(r):
                      f"**{k['learned']['mean']:.1f}** | {k['retrieval']['mean']:.1f} | |")
     return lines + ['']
 
+VOCODER_MEASURES = (('mr_stft', 'multi-resolution STFT distance', False), ('spectral_convergence', 'spectral convergence', False),
+                    ('coherence', 'spectral coherence', True), ('pesq_wb', 'PESQ-WB', True), ('stoi', 'STOI', True))
+
+def vocoder_table(r):
+    "The neural vocoder against Griffin-Lim: copy-synthesis on two sets, through the translators, speed."
+    lines = ["**Vocoder**: spectrograms back to sound (notebook 04b): true log-mels of sounds no vocoder trained on, then "
+             f"the translators' outputs, played by Griffin-Lim and by the neural vocoder. {src(r)}", '',
+             '| test | measure | Griffin-Lim 32 | Griffin-Lim 256 | neural vocoder | bar |', '|---|---|---|---|---|---|']
+    cs = r['copy_synthesis']
+    sets = {'synthetic': f"copy-synthesis, {r['n_synth']} synthetic sounds", 'voice': f"copy-synthesis, {r['voice']} ({r['voice_clips']} recordings, a voice never heard)"}
+    for s_, name in sets.items():
+        for k, label, up in VOCODER_MEASURES:
+            if k not in cs[s_]['neural']: continue
+            v = {g: cs[s_][g][k]['mean'] for g in ('griffinlim32', 'griffinlim256', 'neural')}
+            bar = {'pesq_wb': '≥ 3.0, and beat both', 'stoi': '≥ 0.85, and beat both'}.get(k, 'beat both')
+            lines.append(f"| {name} | {label}{'' if up else ' (lower is better)'} | {v['griffinlim32']:.3f} | {v['griffinlim256']:.3f} | "
+                         f"**{v['neural']:.3f}** | {bar} |")
+    tr = r.get('through_translators') or {}
+    if (syn := tr.get('synthetic')):
+        for k in ('pitch_within_50c', 'timbre_acc', 'tempo_within_10pct', 'all_right'):
+            v = {g: syn['by_system'][g][k]['value'] for g in ('griffinlim32', 'griffinlim256', 'neural') if k in syn['by_system'][g]}
+            if len(v) < 3: continue
+            lines.append(f"| synthetic image → audio ({syn['n']} pictures) | {MEASURES.get(k, k.replace('_', ' '))} | {pct(v['griffinlim32'])} | "
+                         f"{pct(v['griffinlim256'])} | **{pct(v['neural'])}** | no worse than Griffin-Lim |")
+    if (dg := tr.get('digits')):
+        for k, label, bar in (('mean', 'mean of the five voices', '≥ 90%'), ('worst', 'worst voice', '≥ 80%')):
+            lines.append(f"| digits image → audio, audio judge | {label} | {pct(dg['griffinlim32'][k])} | {pct(dg['griffinlim256'][k])} | "
+                         f"**{pct(dg['neural'][k])}** | {bar} |")
+    if (sp := r.get('speed_cpu')):
+        for b, per in sp.items():
+            v = {g: per[g]['seconds_per_audio_second']*1000 for g in ('griffinlim32', 'griffinlim256', 'neural')}
+            lines.append(f"| CPU time per second of audio, {b.replace('_', ' ')} | ms | {v['griffinlim32']:.1f} | {v['griffinlim256']:.1f} | "
+                         f"**{v['neural']:.1f}** | no slower than Griffin-Lim 32 |")
+    return lines + ['']
+
 def speed_table(feat, train, lat, train_gpu=None, lat_gpu=None):
     m = (lat or train or feat)['machine']
     cpu = m.get('cpu', m['processor']) + (f" ({m['cpu_capability']})" if m.get('cpu_capability') else '')
@@ -171,6 +207,7 @@ def results_markdown() -> str:
     if (r := load('synth_quality')): parts += synth_table(r)
     if (r := load('digits_quality')): parts += digits_table(r)
     if (r := load('generalisation')): parts += generalisation_table(r)
+    if (r := load('vocoder')): parts += vocoder_table(r)
     parts += speed_table(load('features'), load('train_cpu'), load('latency_cpu'), load('train_gpu'), load('latency_gpu'))
     return '\n'.join([START, *parts, END])
 

@@ -4,7 +4,7 @@
 
 # %% ../nbs/04b_vocoder.ipynb #eff00974
 from __future__ import annotations
-import json, time, warnings
+import argparse, contextlib, json, sys, time, warnings
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,12 +13,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
-from fastai.basics import Learner, Callback, DataLoaders, DataLoader
+from fastai.basics import Learner, Callback, DataLoaders, DataLoader, CancelEpochException
 from fastai.callback.schedule import fit_one_cycle  # noqa: F401 (patches Learner)
 from fastcore.basics import patch
 from safetensors.torch import save_file, load_file
 
-from .core import DEFAULT_SR
+from .core import DEFAULT_SR, get_device
 from .signals import MelSpec, load_audio
 from .world import SynthWorld
 from .pairs import fsdd_recordings
@@ -28,7 +28,8 @@ from .img2audio import I2A_MEL, mel_magnitude, griffin_lim
 __all__ = ['LOG_MEL_CENTRE', 'LOG_MEL_SCALE', 'VOCODER_VOICE_OUT', 'VOCODER_WORLD_SEED', 'DEFAULT_VOCODER', 'ConvNeXtBlock',
            'Vocoder', 'vocoder_sounds', 'WaveSegments', 'VocoderLoss', 'PeriodDiscriminator', 'ResolutionDiscriminator',
            'Discriminators', 'adversarial_losses', 'Adversarial', 'vocoder_learner', 'save_vocoder', 'read_vocoder',
-           'shipped_vocoder', 'load_vocoder', 'check_vocoder', 'mel_to_audio', 'vocoder_record']
+           'VocoderCheckpoint', 'train_vocoder', 'shipped_vocoder', 'load_vocoder', 'check_vocoder', 'mel_to_audio',
+           'vocoder_record']
 
 # %% ../nbs/04b_vocoder.ipynb #5a2fe9cc
 class ConvNeXtBlock(nn.Module):
@@ -137,9 +138,8 @@ class VocoderLoss(nn.Module):
         for n_fft, hop in self.resolutions:
             p, t = _stft_mag(pred, n_fft, hop), _stft_mag(target, n_fft, hop)
             fl = self.floor*t.amax((-2, -1), keepdim=True) + 1e-7
-            loss = loss + torch.linalg.norm(t - p)/torch.linalg.norm(t) + ((t + fl).log() - (p + fl).log()).abs().mean()
-        mel_l1 = (self.mel.log_mel(pred) - self.mel.log_mel(target)).abs().mean()
-        return loss/len(self.resolutions) + self.mel_weight*mel_l1
+            loss = loss + (t - p).norm()/t.norm().clamp_min(1e-8) + ((t + fl).log() - (p + fl).log()).abs().mean()
+        return loss/len(self.resolutions) + self.mel_weight*(self.mel.log_mel(pred) - self.mel.log_mel(target)).abs().mean()
 
 # %% ../nbs/04b_vocoder.ipynb #e83a2f77
 class PeriodDiscriminator(nn.Module):
@@ -246,7 +246,81 @@ def read_vocoder(path, device=None) -> Vocoder:
     except Exception as e: raise ValueError(f'{path}: not a vocoder this version can read ({e})') from None
     return voc.eval().to(device or 'cpu')
 
-# %% ../nbs/04b_vocoder.ipynb #0717c60f
+# %% ../nbs/04b_vocoder.ipynb #2f299523
+class VocoderCheckpoint(Callback):
+    "After each epoch, what a run needs to go on (vocoder, discriminators, optimizers, epoch), and a line of log.csv."
+    order = 70  # after the Recorder
+    def __init__(self, folder, start: int=0): # epochs before `start` are done already: skipped
+        self.folder, self.start = Path(folder), start
+    def before_epoch(self):
+        if self.epoch < self.start: raise CancelEpochException
+    def after_epoch(self):
+        if self.epoch < self.start: return
+        adv = next((c for c in self.learn.cbs if isinstance(c, Adversarial)), None)
+        state = dict(model=self.learn.model.state_dict(), opt=self.learn.opt.state_dict(), epoch=self.epoch)
+        if adv is not None: state.update(d=adv.d.state_dict(), d_opt=adv.d_opt.state_dict(), seen=adv.seen)
+        tmp = self.folder/'checkpoint.tmp'
+        torch.save(state, tmp); tmp.replace(self.folder/'checkpoint.pt')
+        log = self.folder/'log.csv'
+        with log.open('a') as f:
+            if self.epoch == 0: f.write(','.join(self.recorder.metric_names[:-1]) + ',seconds\n')
+            f.write(','.join(f'{v:.6g}' if isinstance(v, float) else str(v) for v in self.recorder.log[:-1])
+                    + f',{time.time() - self.recorder.start_epoch:.1f}\n')
+
+def _restore(learn: Learner, state: dict) -> int:
+    "Put a `VocoderCheckpoint` back into a fresh `learn`; the epoch to start from."
+    learn.model.load_state_dict(state['model']); learn.create_opt(); learn.opt.load_state_dict(state['opt'])
+    adv = next((c for c in learn.cbs if isinstance(c, Adversarial)), None)
+    if adv is not None and 'd' in state:
+        adv.d.load_state_dict(state['d'])
+        adv.d_opt = torch.optim.AdamW(adv.d.parameters(), adv.lr, betas=(0.8, 0.99))
+        adv.d_opt.load_state_dict(state['d_opt']); adv.seen = state['seen']
+    return state['epoch'] + 1
+
+# %% ../nbs/04b_vocoder.ipynb #d4e6b429
+def train_vocoder(output_dir, # the run's folder: vocoder.safetensors and .json, checkpoint.pt, log.csv
+                  epochs: int=40, lr: float=5e-4, bs: int=16, n_train: int=2048, # stretches of sound per epoch
+                  start_rounds: int=16, dim: int=192, layers: int=6, adversarial: bool=True,
+                  n_world: int=512, voices: bool=True, # the training sounds (`vocoder_sounds`)
+                  resume: bool=False, progress: bool=True, device=None) -> Learner:
+    "Train a `Vocoder` on `vocoder_sounds` into `output_dir`, a checkpoint after each epoch; `resume` goes on from it."
+    out = Path(output_dir); ck = out/'checkpoint.pt'
+    if ck.exists() and not resume: raise FileExistsError(f'{out} already holds a run: add --resume, or choose another folder')
+    if resume and not ck.exists(): raise FileNotFoundError(f'{ck}: no checkpoint to resume from')
+    out.mkdir(parents=True, exist_ok=True)
+    voc = Vocoder(start_rounds=start_rounds, dim=dim, layers=layers)
+    t0 = time.time()
+    learn = vocoder_learner(voc, vocoder_sounds(n_world, voices), bs=bs, n_train=n_train, adversarial=adversarial,
+                            device=device, cbs=[VocoderCheckpoint(out)])
+    start = learn.cbs.filter(lambda c: isinstance(c, VocoderCheckpoint))[0].start =         _restore(learn, torch.load(ck, map_location='cpu', weights_only=False)) if resume else 0
+    with (contextlib.nullcontext() if progress else learn.no_bar()): learn.fit_one_cycle(epochs, lr)
+    save_vocoder(voc, out/'vocoder', epochs=epochs, lr=lr, bs=bs, n_train=n_train, adversarial=adversarial,
+                 n_world=n_world, voices=voices, voice_out=VOCODER_VOICE_OUT if voices else None,
+                 seconds=round(time.time() - t0), resumed_at_epoch=start or None)
+    return learn
+
+# %% ../nbs/04b_vocoder.ipynb #4641c33c
+def main(argv: list|None=None) -> int:
+    "`python -m synesthesia.vocoder`: train a vocoder (see `train_vocoder`); mistakes are one line, exit status 2."
+    ap = argparse.ArgumentParser(prog='python -m synesthesia.vocoder', description=train_vocoder.__doc__)
+    ap.add_argument('--output_dir', required=True, help='the run folder')
+    for k, v in dict(epochs=40, lr=5e-4, bs=16, n_train=2048, start_rounds=16, dim=192, layers=6, n_world=512).items():
+        ap.add_argument(f'--{k}', type=type(v), default=v, help=f'(default: {v})')
+    ap.add_argument('--no_adversarial', action='store_true', help='reconstruction losses only')
+    ap.add_argument('--no_voices', action='store_true', help='synthetic sounds only (no FSDD recordings)')
+    ap.add_argument('--resume', action='store_true', help="continue the run in --output_dir from its last epoch")
+    ap.add_argument('--device', help="'cpu', 'cuda', 'cuda:N' or 'mps' (default: the best there is)")
+    a = ap.parse_args(argv)
+    try: train_vocoder(a.output_dir, a.epochs, a.lr, a.bs, a.n_train, a.start_rounds, a.dim, a.layers,
+                       not a.no_adversarial, a.n_world, not a.no_voices, a.resume, device=get_device(a.device))
+    except (FileExistsError, FileNotFoundError, ValueError) as e:
+        print(f'python -m synesthesia.vocoder: error: {e}', file=sys.stderr); return 2
+    print(f'{Path(a.output_dir)/"vocoder.safetensors"}: trained')
+    return 0
+
+if __name__ == '__main__' and '__file__' in globals(): sys.exit(main())
+
+# %% ../nbs/04b_vocoder.ipynb #515369ca
 DEFAULT_VOCODER = 'griffinlim'  # what mel_to_audio uses unless told: 'neural' once it beats Griffin-Lim's bars
 _LOADED = {}  # (file, device) -> Vocoder
 
@@ -257,7 +331,7 @@ def shipped_vocoder(mel: MelSpec) -> Path|None:
     p = folder/f'{mel.hash}.safetensors'
     return p if p.is_file() else None
 
-# %% ../nbs/04b_vocoder.ipynb #556e2391
+# %% ../nbs/04b_vocoder.ipynb #d14cdc59
 def load_vocoder(vocoder, # 'neural' (the shipped one for `mel`), the path of a saved vocoder, or a `Vocoder`
                  mel: MelSpec, # the convention of the spectrograms it will play
                  device=None) -> Vocoder|None:
@@ -274,7 +348,7 @@ def load_vocoder(vocoder, # 'neural' (the shipped one for `mel`), the path of a 
         raise ValueError(f'the vocoder was trained on other spectrograms: (these, its) = {diff}')
     return voc
 
-# %% ../nbs/04b_vocoder.ipynb #a1b1b536
+# %% ../nbs/04b_vocoder.ipynb #e40f6b2f
 def check_vocoder(vocoder):
     "`vocoder` if `mel_to_audio` can play with it: None, 'griffinlim', 'neural', a saved vocoder or a `Vocoder`."
     if vocoder is None or isinstance(vocoder, Vocoder) or vocoder in ('griffinlim', 'neural'): return vocoder
@@ -282,7 +356,7 @@ def check_vocoder(vocoder):
     raise ValueError(f"vocoder={vocoder!r}: expected 'griffinlim', 'neural', a saved vocoder's .safetensors file, "
                      'or a Vocoder')
 
-# %% ../nbs/04b_vocoder.ipynb #ee3ad654
+# %% ../nbs/04b_vocoder.ipynb #cd5c16bd
 def mel_to_audio(m: torch.Tensor, # normalised log-mel `(..., n_mels, frames)`, as `mel.to_mel` makes it
                  mel: MelSpec, # the convention it was made with
                  vocoder=None, # 'griffinlim', 'neural', a saved vocoder's path, or a `Vocoder`; None: `DEFAULT_VOCODER`
@@ -305,7 +379,7 @@ def mel_to_audio(m: torch.Tensor, # normalised log-mel `(..., n_mels, frames)`, 
               m.new_zeros(0, (m.shape[-1] - 1)*mel.hop)
     return wav.reshape(*m.shape[:-2], (m.shape[-1] - 1)*mel.hop)
 
-# %% ../nbs/04b_vocoder.ipynb #caff59a6
+# %% ../nbs/04b_vocoder.ipynb #4f76467a
 def vocoder_record(vocoder, mel: MelSpec, n_iter: int=32) -> dict:
     "What `mel_to_audio(..., mel, vocoder, n_iter)` plays sounds with, for a report: the fallback named as such."
     v = DEFAULT_VOCODER if vocoder is None else vocoder
