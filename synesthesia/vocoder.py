@@ -139,7 +139,8 @@ class VocoderLoss(nn.Module):
             p, t = _stft_mag(pred, n_fft, hop), _stft_mag(target, n_fft, hop)
             fl = self.floor*t.amax((-2, -1), keepdim=True) + 1e-7
             loss = loss + (t - p).norm()/t.norm().clamp_min(1e-8) + ((t + fl).log() - (p + fl).log()).abs().mean()
-        return loss/len(self.resolutions) + self.mel_weight*(self.mel.log_mel(pred) - self.mel.log_mel(target)).abs().mean()
+        mel_l1 = (self.mel.log_mel(pred) - self.mel.log_mel(target)).abs().mean()
+        return loss/len(self.resolutions) + self.mel_weight*mel_l1
 
 # %% ../nbs/04b_vocoder.ipynb #e83a2f77
 class PeriodDiscriminator(nn.Module):
@@ -277,7 +278,7 @@ def _restore(learn: Learner, state: dict) -> int:
         adv.d_opt.load_state_dict(state['d_opt']); adv.seen = state['seen']
     return state['epoch'] + 1
 
-# %% ../nbs/04b_vocoder.ipynb #d4e6b429
+# %% ../nbs/04b_vocoder.ipynb #2dde3af9
 def train_vocoder(output_dir, # the run's folder: vocoder.safetensors and .json, checkpoint.pt, log.csv
                   epochs: int=40, lr: float=5e-4, bs: int=16, n_train: int=2048, # stretches of sound per epoch
                   start_rounds: int=16, dim: int=192, layers: int=6, adversarial: bool=True,
@@ -285,21 +286,23 @@ def train_vocoder(output_dir, # the run's folder: vocoder.safetensors and .json,
                   resume: bool=False, progress: bool=True, device=None) -> Learner:
     "Train a `Vocoder` on `vocoder_sounds` into `output_dir`, a checkpoint after each epoch; `resume` goes on from it."
     out = Path(output_dir); ck = out/'checkpoint.pt'
-    if ck.exists() and not resume: raise FileExistsError(f'{out} already holds a run: add --resume, or choose another folder')
+    if ck.exists() and not resume:
+        raise FileExistsError(f'{out} already holds a run: add --resume, or choose another folder')
     if resume and not ck.exists(): raise FileNotFoundError(f'{ck}: no checkpoint to resume from')
     out.mkdir(parents=True, exist_ok=True)
     voc = Vocoder(start_rounds=start_rounds, dim=dim, layers=layers)
     t0 = time.time()
     learn = vocoder_learner(voc, vocoder_sounds(n_world, voices), bs=bs, n_train=n_train, adversarial=adversarial,
                             device=device, cbs=[VocoderCheckpoint(out)])
-    start = learn.cbs.filter(lambda c: isinstance(c, VocoderCheckpoint))[0].start =         _restore(learn, torch.load(ck, map_location='cpu', weights_only=False)) if resume else 0
+    saver = learn.cbs.filter(lambda c: isinstance(c, VocoderCheckpoint))[0]
+    start = saver.start = _restore(learn, torch.load(ck, map_location='cpu', weights_only=False)) if resume else 0
     with (contextlib.nullcontext() if progress else learn.no_bar()): learn.fit_one_cycle(epochs, lr)
     save_vocoder(voc, out/'vocoder', epochs=epochs, lr=lr, bs=bs, n_train=n_train, adversarial=adversarial,
                  n_world=n_world, voices=voices, voice_out=VOCODER_VOICE_OUT if voices else None,
                  seconds=round(time.time() - t0), resumed_at_epoch=start or None)
     return learn
 
-# %% ../nbs/04b_vocoder.ipynb #4641c33c
+# %% ../nbs/04b_vocoder.ipynb #df810b8d
 def main(argv: list|None=None) -> int:
     "`python -m synesthesia.vocoder`: train a vocoder (see `train_vocoder`); mistakes are one line, exit status 2."
     ap = argparse.ArgumentParser(prog='python -m synesthesia.vocoder', description=train_vocoder.__doc__)
@@ -320,7 +323,7 @@ def main(argv: list|None=None) -> int:
 
 if __name__ == '__main__' and '__file__' in globals(): sys.exit(main())
 
-# %% ../nbs/04b_vocoder.ipynb #515369ca
+# %% ../nbs/04b_vocoder.ipynb #daa385bf
 DEFAULT_VOCODER = 'griffinlim'  # what mel_to_audio uses unless told: 'neural' once it beats Griffin-Lim's bars
 _LOADED = {}  # (file, device) -> Vocoder
 
@@ -331,7 +334,7 @@ def shipped_vocoder(mel: MelSpec) -> Path|None:
     p = folder/f'{mel.hash}.safetensors'
     return p if p.is_file() else None
 
-# %% ../nbs/04b_vocoder.ipynb #d14cdc59
+# %% ../nbs/04b_vocoder.ipynb #4ff3f855
 def load_vocoder(vocoder, # 'neural' (the shipped one for `mel`), the path of a saved vocoder, or a `Vocoder`
                  mel: MelSpec, # the convention of the spectrograms it will play
                  device=None) -> Vocoder|None:
@@ -348,7 +351,7 @@ def load_vocoder(vocoder, # 'neural' (the shipped one for `mel`), the path of a 
         raise ValueError(f'the vocoder was trained on other spectrograms: (these, its) = {diff}')
     return voc
 
-# %% ../nbs/04b_vocoder.ipynb #e40f6b2f
+# %% ../nbs/04b_vocoder.ipynb #2618bad9
 def check_vocoder(vocoder):
     "`vocoder` if `mel_to_audio` can play with it: None, 'griffinlim', 'neural', a saved vocoder or a `Vocoder`."
     if vocoder is None or isinstance(vocoder, Vocoder) or vocoder in ('griffinlim', 'neural'): return vocoder
@@ -356,7 +359,7 @@ def check_vocoder(vocoder):
     raise ValueError(f"vocoder={vocoder!r}: expected 'griffinlim', 'neural', a saved vocoder's .safetensors file, "
                      'or a Vocoder')
 
-# %% ../nbs/04b_vocoder.ipynb #cd5c16bd
+# %% ../nbs/04b_vocoder.ipynb #67a0f24b
 def mel_to_audio(m: torch.Tensor, # normalised log-mel `(..., n_mels, frames)`, as `mel.to_mel` makes it
                  mel: MelSpec, # the convention it was made with
                  vocoder=None, # 'griffinlim', 'neural', a saved vocoder's path, or a `Vocoder`; None: `DEFAULT_VOCODER`
@@ -379,7 +382,7 @@ def mel_to_audio(m: torch.Tensor, # normalised log-mel `(..., n_mels, frames)`, 
               m.new_zeros(0, (m.shape[-1] - 1)*mel.hop)
     return wav.reshape(*m.shape[:-2], (m.shape[-1] - 1)*mel.hop)
 
-# %% ../nbs/04b_vocoder.ipynb #4f76467a
+# %% ../nbs/04b_vocoder.ipynb #c8f508f1
 def vocoder_record(vocoder, mel: MelSpec, n_iter: int=32) -> dict:
     "What `mel_to_audio(..., mel, vocoder, n_iter)` plays sounds with, for a report: the fallback named as such."
     v = DEFAULT_VOCODER if vocoder is None else vocoder
