@@ -225,10 +225,17 @@ def vocoder_learner(voc: Vocoder, sounds: list, # the vocoder, and the waveforms
     cbs = list(cbs or []) + ([Adversarial(warmup=warmup)] if adversarial else [])
     return Learner(dls, voc, loss_func=VocoderLoss(voc.mel), cbs=cbs)
 
-# %% ../nbs/04b_vocoder.ipynb #a58ffeb8
+# %% ../nbs/04b_vocoder.ipynb #897fe0da
+def _weights_file(path) -> Path:
+    "The .safetensors file a vocoder's path names: the path itself, its .json's twin, or the path plus .safetensors."
+    p = Path(path)
+    if p.suffix in ('.safetensors', '.json'): return p.with_suffix('.safetensors')
+    return p.with_name(p.name + '.safetensors')
+
+# %% ../nbs/04b_vocoder.ipynb #8c47da47
 def save_vocoder(voc: Vocoder, path, **meta) -> Path:
     "Write `voc`'s weights to `path` (.safetensors) and what rebuilds it, with `meta`, beside them (.json)."
-    path = Path(path).with_suffix('.safetensors')
+    path = _weights_file(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     save_file({k: v.detach().cpu().contiguous() for k, v in voc.state_dict().items()}, str(path))
     path.with_suffix('.json').write_text(json.dumps(dict(config=voc.config, **meta), indent=1) + '\n')
@@ -236,7 +243,7 @@ def save_vocoder(voc: Vocoder, path, **meta) -> Path:
 
 def read_vocoder(path, device=None) -> Vocoder:
     "The vocoder saved at `path` by `save_vocoder`, ready to run (eval mode) on `device`."
-    path = Path(path).with_suffix('.safetensors')
+    path = _weights_file(path)
     if not path.is_file(): raise FileNotFoundError(f'{path}: no vocoder weights there')
     if not (meta := path.with_suffix('.json')).is_file():
         raise FileNotFoundError(f'{meta}: missing (what rebuilds the vocoder whose weights are beside it)')
@@ -247,7 +254,7 @@ def read_vocoder(path, device=None) -> Vocoder:
     except Exception as e: raise ValueError(f'{path}: not a vocoder this version can read ({e})') from None
     return voc.eval().to(device or 'cpu')
 
-# %% ../nbs/04b_vocoder.ipynb #2f299523
+# %% ../nbs/04b_vocoder.ipynb #060418ca
 class VocoderCheckpoint(Callback):
     "After each epoch, what a run needs to go on (vocoder, discriminators, optimizers, epoch), and a line of log.csv."
     order = 70  # after the Recorder
@@ -278,7 +285,7 @@ def _restore(learn: Learner, state: dict) -> int:
         adv.d_opt.load_state_dict(state['d_opt']); adv.seen = state['seen']
     return state['epoch'] + 1
 
-# %% ../nbs/04b_vocoder.ipynb #2dde3af9
+# %% ../nbs/04b_vocoder.ipynb #0b10cfb2
 def train_vocoder(output_dir, # the run's folder: vocoder.safetensors and .json, checkpoint.pt, log.csv
                   epochs: int=40, lr: float=5e-4, bs: int=16, n_train: int=2048, # stretches of sound per epoch
                   start_rounds: int=16, dim: int=192, layers: int=6, adversarial: bool=True,
@@ -302,7 +309,7 @@ def train_vocoder(output_dir, # the run's folder: vocoder.safetensors and .json,
                  seconds=round(time.time() - t0), resumed_at_epoch=start or None)
     return learn
 
-# %% ../nbs/04b_vocoder.ipynb #df810b8d
+# %% ../nbs/04b_vocoder.ipynb #4264d775
 def main(argv: list|None=None) -> int:
     "`python -m synesthesia.vocoder`: train a vocoder (see `train_vocoder`); mistakes are one line, exit status 2."
     ap = argparse.ArgumentParser(prog='python -m synesthesia.vocoder', description=train_vocoder.__doc__)
@@ -323,7 +330,7 @@ def main(argv: list|None=None) -> int:
 
 if __name__ == '__main__' and '__file__' in globals(): sys.exit(main())
 
-# %% ../nbs/04b_vocoder.ipynb #daa385bf
+# %% ../nbs/04b_vocoder.ipynb #013bdd1b
 DEFAULT_VOCODER = 'griffinlim'  # what mel_to_audio uses unless told: 'neural' once it beats Griffin-Lim's bars
 _LOADED = {}  # (file, device) -> Vocoder
 
@@ -334,16 +341,16 @@ def shipped_vocoder(mel: MelSpec) -> Path|None:
     p = folder/f'{mel.hash}.safetensors'
     return p if p.is_file() else None
 
-# %% ../nbs/04b_vocoder.ipynb #4ff3f855
+# %% ../nbs/04b_vocoder.ipynb #c00a566a
 def load_vocoder(vocoder, # 'neural' (the shipped one for `mel`), the path of a saved vocoder, or a `Vocoder`
                  mel: MelSpec, # the convention of the spectrograms it will play
                  device=None) -> Vocoder|None:
     "The vocoder `vocoder` names, checked against `mel`'s spectral settings; None for 'neural' where none was shipped."
     if isinstance(vocoder, Vocoder): voc = vocoder
     else:
-        path = shipped_vocoder(mel) if vocoder == 'neural' else Path(vocoder).with_suffix('.safetensors')
+        path = shipped_vocoder(mel) if vocoder == 'neural' else _weights_file(vocoder)
         if path is None: return None
-        key = (str(path.resolve()), str(device or 'cpu'))
+        key = (str(path.resolve()), path.stat().st_mtime_ns, str(device or 'cpu'))  # a file written again is read again
         if key not in _LOADED: _LOADED[key] = read_vocoder(path, device)
         voc = _LOADED[key]
     if voc.mel.spectral != replace(mel, mean=0., std=1.).spectral:
@@ -351,15 +358,15 @@ def load_vocoder(vocoder, # 'neural' (the shipped one for `mel`), the path of a 
         raise ValueError(f'the vocoder was trained on other spectrograms: (these, its) = {diff}')
     return voc
 
-# %% ../nbs/04b_vocoder.ipynb #2618bad9
+# %% ../nbs/04b_vocoder.ipynb #c5d4cef1
 def check_vocoder(vocoder):
     "`vocoder` if `mel_to_audio` can play with it: None, 'griffinlim', 'neural', a saved vocoder or a `Vocoder`."
     if vocoder is None or isinstance(vocoder, Vocoder) or vocoder in ('griffinlim', 'neural'): return vocoder
-    if isinstance(vocoder, (str, Path)) and Path(vocoder).with_suffix('.safetensors').is_file(): return vocoder
+    if isinstance(vocoder, (str, Path)) and _weights_file(vocoder).is_file(): return vocoder
     raise ValueError(f"vocoder={vocoder!r}: expected 'griffinlim', 'neural', a saved vocoder's .safetensors file, "
                      'or a Vocoder')
 
-# %% ../nbs/04b_vocoder.ipynb #67a0f24b
+# %% ../nbs/04b_vocoder.ipynb #924db060
 def mel_to_audio(m: torch.Tensor, # normalised log-mel `(..., n_mels, frames)`, as `mel.to_mel` makes it
                  mel: MelSpec, # the convention it was made with
                  vocoder=None, # 'griffinlim', 'neural', a saved vocoder's path, or a `Vocoder`; None: `DEFAULT_VOCODER`
@@ -382,7 +389,7 @@ def mel_to_audio(m: torch.Tensor, # normalised log-mel `(..., n_mels, frames)`, 
               m.new_zeros(0, (m.shape[-1] - 1)*mel.hop)
     return wav.reshape(*m.shape[:-2], (m.shape[-1] - 1)*mel.hop)
 
-# %% ../nbs/04b_vocoder.ipynb #c8f508f1
+# %% ../nbs/04b_vocoder.ipynb #067b1f14
 def vocoder_record(vocoder, mel: MelSpec, n_iter: int=32) -> dict:
     "What `mel_to_audio(..., mel, vocoder, n_iter)` plays sounds with, for a report: the fallback named as such."
     v = DEFAULT_VOCODER if vocoder is None else vocoder
